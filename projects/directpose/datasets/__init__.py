@@ -1,5 +1,1 @@
 """Datasets: the synthetic humanoid generator and the bottom-up transforms."""
-from .synthetic import (SYNTHETIC_PRESETS, make_synthetic_dataset,
-                        render_scene)
-
-__all__ = ['SYNTHETIC_PRESETS', 'make_synthetic_dataset', 'render_scene']
