@@ -9,7 +9,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${DIRECTPOSE_VENV:-$ROOT/.venv}"
-PY="${PYTHON:-python3}"
+PY="${BASE_PYTHON:-python3}"  # the interpreter the venv is made from
 cd "$ROOT"
 
 inputs=(requirements/runtime.txt requirements/tests.txt setup.cfg

@@ -15,6 +15,7 @@ it. Thus all of mmcv.ops imports (mmdet subclasses ``DeformConv2d`` and friends
 at import time), and an op that we do not provide fails only when it is run.
 When compiled ops are installed (full mmcv), nothing is changed.
 """
+import importlib.machinery
 import importlib.util
 import sys
 import types
@@ -132,6 +133,9 @@ def _make_ext_module() -> types.ModuleType:
         _EXT_NAME, 'directpose: pure-PyTorch fallback for mmcv._ext')
     module.__dict__.update(_KERNELS)
     module.__directpose_fallback__ = True
+    # no loader: mmengine's `mmcv_full_available()` reads that as "no full
+    # mmcv" and keeps to its pure-PyTorch paths (e.g. SyncBN reverting)
+    module.__spec__ = importlib.machinery.ModuleSpec(_EXT_NAME, loader=None)
 
     def __getattr__(name: str) -> Callable:
         if name.startswith('__'):

@@ -1,0 +1,10 @@
+# MMPose's runtime, plus this project's modules and checkpoint safety.
+_base_ = ['mmpose::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['directpose'], allow_failed_imports=False)
+
+custom_hooks = [
+    dict(type='SyncBuffersHook'),
+    # checkpoints stay loadable with torch.load(weights_only=True)
+    dict(type='SafeCheckpointHook'),
+]

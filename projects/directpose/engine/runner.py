@@ -1,0 +1,45 @@
+"""What tools/train.py, tools/test.py and tools/compare.py share: reading a
+config with command-line overrides and building mmengine's Runner."""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from .launch import setup_cpu_distributed
+
+
+def load_config(path: str,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none') -> Config:
+    """Read a config file and apply the options every tool shares.
+
+    Args:
+        path (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        work_dir (str, optional): Overrides the config's ``work_dir``; when
+            neither is given, ``work_dirs/<config name>`` is used.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+
+    Returns:
+        Config: The merged config.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file {path} does not exist')
+    cfg = Config.fromfile(path)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        name = osp.splitext(osp.basename(path))[0]
+        cfg.work_dir = osp.join('work_dirs', name)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner, setting up gloo first on machines without a GPU."""
+    setup_cpu_distributed(cfg)
+    return Runner.from_cfg(cfg)
