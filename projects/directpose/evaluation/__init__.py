@@ -1,1 +1,2 @@
-"""evaluation"""
+"""Evaluation: leaderboard results files and their validation."""
+__all__ = []

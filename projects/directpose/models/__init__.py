@@ -1,1 +1,5 @@
-"""models"""
+"""Models: heads, layers (KPAlign, DCC) and losses (SAHR/WAHR), registered in
+mmpose's MODELS registry."""
+from .heads import *  # noqa: F401,F403
+from .layers import *  # noqa: F401,F403
+from .losses import *  # noqa: F401,F403
