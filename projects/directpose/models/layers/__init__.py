@@ -1,1 +1,5 @@
 __all__ = []
+
+from .dcc import DCC  # noqa: E402
+
+__all__ += ['DCC']
