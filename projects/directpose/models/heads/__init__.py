@@ -1,1 +1,3 @@
-__all__ = []
+from .rtmo_dcc_head import RTMODCCHead
+
+__all__ = ['RTMODCCHead']

@@ -112,7 +112,7 @@ class DCC(BaseModule):
         self.register_buffer('x_bins', torch.linspace(-0.5, 0.5, num_bins[0]))
         self.register_buffer('y_bins', torch.linspace(-0.5, 0.5, num_bins[1]))
 
-        # instance feature -> per-keypoint sigma in (0, 0.1 * learned scale)
+        # instance feature -> per-keypoint sigma = s * sigmoid(.), s init 0.1
         self.sigma_fc = nn.Sequential(
             nn.Linear(in_channels, num_keypoints), nn.Sigmoid(), Scale(0.1))
 
