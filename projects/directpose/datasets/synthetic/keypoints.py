@@ -10,9 +10,9 @@ COCO_KEYPOINTS = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
 
 # Every point the figure model computes: the 17 COCO keypoints first, then
 # the two extra CrowdPose keypoints, then construction points.
-JOINTS = COCO_KEYPOINTS + (
-    'head_top', 'neck', 'head_center', 'chin', 'shoulder_center', 'pelvis',
-    'left_hand', 'right_hand', 'left_toe', 'right_toe')
+JOINTS = COCO_KEYPOINTS + ('head_top', 'neck', 'head_center', 'chin',
+                           'shoulder_center', 'pelvis', 'left_hand',
+                           'right_hand', 'left_toe', 'right_toe')
 JOINT_IDS: Dict[str, int] = {name: i for i, name in enumerate(JOINTS)}
 
 
@@ -58,13 +58,15 @@ COCO_SCHEME = KeypointScheme(
               (7, 13), (6, 7), (6, 8), (7, 9), (8, 10), (9, 11), (2, 3),
               (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (5, 7)))
 
+# Limbs of mmpose's crowdpose.py (left_shoulder = 1, head = 13, neck = 14)
+CROWDPOSE_SKELETON = ((11, 9), (9, 7), (12, 10), (10, 8), (7, 8), (1, 7),
+                      (2, 8), (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (13, 14),
+                      (2, 14), (1, 14))
 CROWDPOSE_SCHEME = KeypointScheme(
     name='crowdpose',
     keypoints=COCO_KEYPOINTS[5:] + ('head', 'neck'),
     joints=COCO_KEYPOINTS[5:] + ('head_top', 'neck'),
-    skeleton=((11, 9), (9, 7), (12, 10), (10, 8), (7, 8), (1, 7), (2, 8),
-              (1, 2), (1, 3), (2, 4), (3, 5), (4, 6), (13, 14), (2, 14),
-              (1, 14)))
+    skeleton=CROWDPOSE_SKELETON)
 
 SCHEMES: Dict[str, KeypointScheme] = {
     scheme.name: scheme

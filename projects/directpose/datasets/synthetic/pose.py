@@ -129,8 +129,8 @@ def _sample_arms(rng: np.random.Generator,
     modes = [m for m in ARM_MODES if not (back_view and m == 'across')]
     left = modes[rng.integers(len(modes))]
     right = left if rng.random() < 0.4 else modes[rng.integers(len(modes))]
-    return (_sample_limb(rng, ARM_MODES[left]),
-            _sample_limb(rng, ARM_MODES[right]))
+    return (_sample_limb(rng,
+                         ARM_MODES[left]), _sample_limb(rng, ARM_MODES[right]))
 
 
 def _sample_legs(rng: np.random.Generator) -> Tuple[LimbPose, LimbPose]:
@@ -158,12 +158,12 @@ def sample_pose(rng: np.random.Generator, back_view_prob: float) -> Pose:
     return Pose(
         back_view=back_view,
         lean=float(np.clip(rng.normal(0, 0.1), -0.3, 0.3)),
-        torso_scale=float(rng.uniform(*((0.8, 0.92) if crouching else
-                                        (0.92, 1.0)))),
+        torso_scale=float(
+            rng.uniform(*((0.8, 0.92) if crouching else (0.92, 1.0)))),
         head_tilt=float(np.clip(rng.normal(0, 0.12), -0.3, 0.3)),
         yaw=yaw,
-        face_turn=float(np.sin(np.clip(yaw + rng.uniform(-0.5, 0.5), -1.2,
-                                       1.2))),
+        face_turn=float(
+            np.sin(np.clip(yaw + rng.uniform(-0.5, 0.5), -1.2, 1.2))),
         arms=arms,
         legs=legs)
 
