@@ -10,7 +10,7 @@ from .compat import (install_mmcv_ops_fallback,
 install_mmcv_ops_fallback()
 install_xtcocotools_mask_fallback()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401
+from . import codecs, datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__']

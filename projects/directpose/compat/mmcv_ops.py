@@ -13,8 +13,12 @@ Every other kernel name resolves to a stub that raises
 :class:`MissingCompiledOpError` when called, naming the kernel and how to get
 it. Thus all of mmcv.ops imports (mmdet subclasses ``DeformConv2d`` and friends
 at import time), and an op that we do not provide fails only when it is run.
-When compiled ops are installed (full mmcv), nothing is changed.
+mmcv's own ``batched_nms`` fails on zero boxes (it takes ``boxes.max()``
+of an empty tensor); the fallback wraps it to return empty results instead,
+as ``nms`` does. When compiled ops are installed (full mmcv), nothing is
+changed.
 """
+import functools
 import importlib.machinery
 import importlib.util
 import sys
@@ -148,6 +152,23 @@ def _make_ext_module() -> types.ModuleType:
     return module
 
 
+def _batched_nms_accepting_no_boxes() -> None:
+    """Wrap mmcv's ``batched_nms`` so that zero boxes give empty results."""
+    import mmcv.ops
+    nms_module = importlib.import_module('mmcv.ops.nms')  # not the function
+    batched_nms = nms_module.batched_nms
+
+    @functools.wraps(batched_nms)
+    def wrapper(boxes: Tensor, scores: Tensor, idxs: Tensor, nms_cfg,
+                *args, **kwargs):
+        if boxes.numel() == 0:
+            dets = torch.cat([boxes.reshape(0, 4), scores.reshape(0, 1)], 1)
+            return dets, idxs.new_zeros(0, dtype=torch.long)
+        return batched_nms(boxes, scores, idxs, nms_cfg, *args, **kwargs)
+
+    nms_module.batched_nms = mmcv.ops.batched_nms = wrapper
+
+
 def has_compiled_mmcv_ops() -> bool:
     """Whether mmcv's real compiled extension is installed."""
     if uses_mmcv_ops_fallback():
@@ -178,4 +199,5 @@ def install_mmcv_ops_fallback() -> bool:
     if has_compiled_mmcv_ops():
         return False
     sys.modules[_EXT_NAME] = _make_ext_module()
+    _batched_nms_accepting_no_boxes()
     return True

@@ -1,1 +1,6 @@
 """Datasets: the synthetic humanoid generator and the bottom-up transforms."""
+from .synthetic import (SYNTHETIC_PRESETS, make_synthetic_dataset,
+                        render_scene)
+from .transforms import *  # noqa: F401,F403
+
+__all__ = ['SYNTHETIC_PRESETS', 'make_synthetic_dataset', 'render_scene']
