@@ -3,3 +3,4 @@ mmpose's MODELS registry."""
 from .heads import *  # noqa: F401,F403
 from .layers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .task_modules import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+from .fcos_assigner import FCOSAssigner
+
+__all__ = ['FCOSAssigner']

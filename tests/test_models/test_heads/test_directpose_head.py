@@ -1,0 +1,282 @@
+import copy
+
+import numpy as np
+import pytest
+import torch
+from directpose.models.heads import DirectPoseHead
+from mmengine.analysis import FlopAnalyzer
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.structures import InstanceData
+from mmpose.datasets import CocoDataset
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+
+TINY = 'configs/directpose/directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py'  # noqa: E501
+FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
+GN = dict(type='GN', num_groups=8)
+
+
+def build_head(**kwargs):
+    cfg = dict(
+        type='DirectPoseHead',
+        num_keypoints=17,
+        in_channels=32,
+        feat_channels=32,
+        stacked_convs=2,
+        norm_cfg=GN,
+        kpalign=dict(type='KPAlign', norm_cfg=GN),
+        heatmap_branch=dict(
+            type='AuxiliaryHeatmapBranch', feat_channels=16, norm_cfg=GN),
+        flip_indices=FLIP)
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
+    head.init_weights()
+    return head
+
+
+def fpn_feats(batch=2, size=128, channels=32):
+    torch.manual_seed(0)
+    return [
+        torch.randn(batch, channels, size // s, size // s)
+        for s in (8, 16, 32, 64, 128)
+    ]
+
+
+def data_samples(batch=2, num_persons=2):
+    samples = []
+    gen = torch.Generator().manual_seed(1)
+    for _ in range(batch):
+        sample = PoseDataSample(
+            metainfo=dict(flip_indices=FLIP, input_size=(128, 128)))
+        gt = InstanceData()
+        xy = torch.rand(num_persons, 17, 2, generator=gen) * 60 + 20
+        gt.keypoints = xy
+        gt.keypoints_visible = (torch.rand(num_persons, 17, generator=gen) >
+                                0.2).float()
+        gt.bboxes = torch.cat([xy.min(1).values - 4, xy.max(1).values + 4], 1)
+        sample.gt_instance_labels = gt
+        samples.append(sample)
+    return samples
+
+
+VARIANTS = {
+    'naive': dict(kpalign=None),
+    'kpalign': dict(),
+    'grouped-separate': dict(
+        kpalign=dict(
+            type='KPAlign',
+            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11],
+                    [13, 15], [12], [14, 16]],
+            separate_features=True,
+            group_channels=8,
+            norm_cfg=GN)),
+    'bbox': dict(with_bbox=True),
+    'no-heatmap': dict(heatmap_branch=None),
+}
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_forward_shapes(variant):
+    head = build_head(**VARIANTS[variant])
+    cls, ctr, kpts, bboxes = head(fpn_feats())
+    sizes = [16, 8, 4, 2, 1]
+    assert [c.shape for c in cls] == [(2, 1, s, s) for s in sizes]
+    assert [c.shape for c in ctr] == [(2, 1, s, s) for s in sizes]
+    assert [k.shape for k in kpts] == [(2, 17, 2, s, s) for s in sizes]
+    if variant == 'bbox':
+        assert [b.shape for b in bboxes] == [(2, 4, s, s) for s in sizes]
+        assert all((b >= 0).all() for b in bboxes)
+    else:
+        assert bboxes is None
+
+
+@pytest.mark.parametrize('variant', VARIANTS)
+def test_losses_are_finite_and_reach_every_parameter(variant):
+    head = build_head(**VARIANTS[variant])
+    losses = head.loss(fpn_feats(), data_samples())
+    expected = {'loss_cls', 'loss_centerness', 'loss_kpt'}
+    if variant == 'bbox':
+        expected.add('loss_bbox')
+    if variant != 'no-heatmap':
+        expected.add('loss_heatmap')
+    assert set(losses) == expected
+    assert all(torch.isfinite(v) and v > 0 for v in losses.values())
+    sum(losses.values()).backward()
+    for name, param in head.named_parameters():
+        assert param.grad is not None, name
+        # a level's scale only learns from positives on that level (P3 here)
+        if not name.startswith('scales.') or name == 'scales.0.scale':
+            assert param.grad.abs().sum() > 0, name
+
+
+def test_losses_without_persons_are_finite():
+    head = build_head(with_bbox=True)
+    losses = head.loss(fpn_feats(), data_samples(num_persons=0))
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert losses['loss_kpt'] == 0 and losses['loss_cls'] > 0
+    sum(losses.values()).backward()  # the graph still reaches the head
+
+
+def test_encoding_then_decoding_targets_gives_back_the_keypoints():
+    head = build_head()
+    feats = fpn_feats()
+    samples = data_samples()
+    points = head.level_points(feats)
+    targets = head.get_targets(points, samples)
+    all_points = torch.cat(points)
+    strides = head.point_strides(points)
+    decoded = head.decode_keypoints(targets['kpt_targets'], all_points,
+                                    strides)
+    for b, sample in enumerate(samples):
+        pos = targets['pos'][b]
+        assert pos.any()
+        gt = sample.gt_instance_labels.keypoints[targets['gt_inds'][b][pos]]
+        torch.testing.assert_close(decoded[b][pos], gt)
+        vis = sample.gt_instance_labels.keypoints_visible[targets['gt_inds'][b]
+                                                           [pos]]
+        torch.testing.assert_close(targets['kpt_weights'][b][pos], vis)
+        assert (targets['kpt_weights'][b][~pos] == 0).all()
+
+
+def test_heatmap_branch_is_training_only():
+    head = build_head()
+    head.eval()
+    head.heatmap_branch.forward = None  # any call would fail
+    with torch.no_grad():
+        results = head.predict(fpn_feats(), data_samples(),
+                               dict(score_thr=0.0))
+    assert len(results) == 2
+
+    with_branch = build_head()
+    branch_params = sum(
+        p.numel() for p in with_branch.heatmap_branch.parameters())
+    total = sum(p.numel() for p in with_branch.parameters())
+    feats = tuple(fpn_feats(batch=1))
+    flops = FlopAnalyzer(with_branch.eval(), (feats, )).total()
+    with_branch.switch_to_deploy()
+    assert with_branch.heatmap_branch is None
+    assert sum(p.numel()
+               for p in with_branch.parameters()) == total - branch_params
+    assert FlopAnalyzer(with_branch, (feats, )).total() == flops
+    without = build_head(heatmap_branch=None)
+    assert sum(p.numel() for p in without.parameters()) == total - \
+        branch_params
+
+
+def test_predict_returns_instances_in_input_pixels():
+    head = build_head(with_bbox=True).eval()
+    with torch.no_grad():
+        results = head.predict(fpn_feats(), data_samples(),
+                               dict(score_thr=0.0, max_per_img=7))
+    for res in results:
+        assert isinstance(res.keypoints, np.ndarray)
+        assert res.keypoints.shape == (7, 17, 2)
+        assert res.keypoint_scores.shape == (7, 17)
+        assert res.bboxes.shape == (7, 4)
+        assert (np.diff(res.bbox_scores) <= 0).all()  # sorted by score
+
+
+def mirror(outs, head):
+    """Dense outputs a perfectly flip-equivariant head would give for the
+    mirrored image."""
+    cls, ctr, kpts, bboxes = outs
+    sign = torch.tensor([-1.0, 1.0])[:, None, None]
+    return ([c.flip(-1) for c in cls], [c.flip(-1) for c in ctr],
+            [(k * sign).flip(-1)[:, FLIP] for k in kpts],
+            [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
+
+
+def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction():
+    head = build_head(with_bbox=True)
+    feats = fpn_feats()
+    with torch.no_grad():
+        outs = head._probabilities(feats)
+        fused = head._fuse_flipped(outs, mirror(outs, head), feats, FLIP)
+    for a, b in zip(outs, fused):
+        for x, y in zip(a, b):
+            torch.testing.assert_close(x, y)
+
+
+def test_flip_test_needs_aligned_levels():
+    head = build_head().eval()
+    feats = [torch.randn(1, 32, s, s) for s in (13, 7, 4, 2, 1)]
+    with pytest.raises(ValueError, match='divisible by the largest stride'):
+        head.predict([feats, feats], data_samples(1),
+                     dict(flip_test=True))
+
+
+def test_oks_nms_keeps_one_of_two_identical_persons():
+    head = build_head()
+    kpts = torch.rand(1, 17, 2) * 50
+    keypoints = torch.cat([kpts, kpts + 0.1, kpts + 40])
+    boxes = torch.cat([keypoints.min(1).values, keypoints.max(1).values], 1)
+    keep = head._nms(
+        torch.tensor([0.9, 0.8, 0.7]), keypoints, boxes,
+        dict(type='oks', iou_threshold=0.9,
+             metainfo='configs/_base_/datasets/coco.py'))
+    assert keep.tolist() == [0, 2]
+
+
+def oks(pred, gt, vis, area, sigmas):
+    d2 = ((pred - gt)**2).sum(-1)
+    e = d2 / (2 * area * (2 * sigmas)**2 + np.spacing(1))
+    return (np.exp(-e) * vis).sum() / max(vis.sum(), 1)
+
+
+@pytest.mark.slow
+def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
+                                                monkeypatch):
+    """Loss goes down and the keypoints are recovered (OKS > 0.9)."""
+    monkeypatch.chdir(repo_root)
+    cfg = Config.fromfile(TINY)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    size = (128, 128)
+    pipeline = [
+        dict(type='LoadImage'),
+        dict(type='BottomupRandomAffine', input_size=size, shift_prob=0,
+             rotate_prob=0, scale_prob=0, bbox_keep_corner=False),
+        dict(type='GenerateTarget',
+             encoder=dict(type='YOLOXPoseAnnotationProcessor',
+                          input_size=size)),
+        dict(type='PackPoseInputs'),
+    ]
+    dataset = CocoDataset(
+        data_root=synthetic_coco, ann_file='annotations/train.json',
+        data_prefix=dict(img='train/'), data_mode='bottomup',
+        pipeline=pipeline)
+    batch = pseudo_collate([dataset[i] for i in range(4)])
+    data = model.data_preprocessor(copy.deepcopy(batch), training=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
+    model.train()
+    history = []
+    for _ in range(150):
+        losses = model.loss(data['inputs'], data['data_samples'])
+        loss = sum(losses.values())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append(loss.item())
+    assert np.mean(history[-10:]) < 0.3 * np.mean(history[:10])
+
+    model.eval()
+    with torch.no_grad():
+        feats = model.extract_feat(data['inputs'])
+        results = model.head.predict(feats, data['data_samples'],
+                                     model.test_cfg)
+    sigmas = parse_pose_metainfo(
+        dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+    scores = []
+    for res, sample in zip(results, data['data_samples']):
+        gt = sample.gt_instance_labels
+        for kpts, vis, box in zip(gt.keypoints.numpy(),
+                                  gt.keypoints_visible.numpy(),
+                                  gt.bboxes.numpy()):
+            area = (box[2] - box[0]) * (box[3] - box[1])
+            scores.append(
+                max(oks(p, kpts, vis > 0, area, sigmas)
+                    for p in res.keypoints))
+    assert min(scores) > 0.9, scores
