@@ -2,9 +2,10 @@
 importable on mmcv-lite before any test imports mmpose.models."""
 import os.path as osp
 
-import directpose  # noqa: F401
 import pytest
 from mmpose.utils import register_all_modules
+
+import directpose  # noqa: F401
 
 # registry look-ups by name (transforms, models) resolve in mmpose's scope
 register_all_modules(init_default_scope=True)
@@ -42,8 +43,7 @@ def synthetic_crowdpose(tmp_path_factory):
     from directpose.datasets.synthetic import make_synthetic_dataset
     root = tmp_path_factory.mktemp('synthetic-crowdpose-standard')
     make_synthetic_dataset(
-        str(root), preset='standard', fmt='crowdpose', num_train=4,
-        num_val=12)
+        str(root), preset='standard', fmt='crowdpose', num_train=4, num_val=12)
     return str(root)
 
 

@@ -2,11 +2,12 @@
 import argparse
 import os
 
+from mmengine.config import DictAction
+from mmengine.hooks import Hook
+
 import directpose  # noqa: F401  (mmcv.ops fallback, registries)
 from directpose.engine import build_runner, load_config
 from directpose.utils import write_json_atomic
-from mmengine.config import DictAction
-from mmengine.hooks import Hook
 
 
 def parse_args():

@@ -2,9 +2,10 @@
 import argparse
 import os
 
+from mmengine.config import DictAction
+
 import directpose  # noqa: F401  (mmcv.ops fallback, registries)
 from directpose.engine import build_runner, load_config
-from mmengine.config import DictAction
 
 
 def parse_args():

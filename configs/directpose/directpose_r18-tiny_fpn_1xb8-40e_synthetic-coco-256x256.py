@@ -13,15 +13,13 @@ gn = dict(type='GN', num_groups=16)
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 default_hooks = dict(
-    logger=dict(interval=25),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=25), checkpoint=dict(interval=10, max_keep_ckpts=1))
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4),
     paramwise_cfg=dict(norm_decay_mult=0, bias_decay_mult=0),
     clip_grad=dict(max_norm=35, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
-         end=100),
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0, end=100),
     dict(
         type='CosineAnnealingLR',
         eta_min=2e-5,
@@ -44,8 +42,7 @@ train_pipeline = [
         bbox_keep_corner=False,
         clip_border=True),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='FilterAnnotations', by_kpt=True, by_box=True,
-         keep_empty=False),
+    dict(type='FilterAnnotations', by_kpt=True, by_box=True, keep_empty=False),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
 ]
@@ -94,8 +91,8 @@ model = dict(
         norm_cfg=gn,
         kpalign=dict(
             type='KPAlign',
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11],
-                    [13, 15], [12], [14, 16]],
+            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
+                    [12], [14, 16]],
             separate_features=True,
             group_channels=16,
             norm_cfg=gn),

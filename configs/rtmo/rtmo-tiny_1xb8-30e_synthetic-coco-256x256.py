@@ -13,8 +13,7 @@ deepen_factor = 0.33
 
 train_cfg = dict(max_epochs=max_epochs, val_interval=10)
 default_hooks = dict(
-    logger=dict(interval=10),
-    checkpoint=dict(interval=10, max_keep_ckpts=1))
+    logger=dict(interval=10), checkpoint=dict(interval=10, max_keep_ckpts=1))
 optim_wrapper = dict(
     type='OptimWrapper',
     constructor='ForceDefaultOptimWrapperConstructor',
@@ -26,8 +25,7 @@ optim_wrapper = dict(
         force_default_settings=True),
     clip_grad=dict(max_norm=10.0, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0,
-         end=50),
+    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=50),
     dict(
         type='CosineAnnealingLR',
         eta_min=1e-4,
@@ -54,8 +52,7 @@ train_pipeline = [
     dict(type='YOLOXHSVRandomAug'),
     dict(type='RandomFlip'),
     dict(type='BottomupGetHeatmapMask', get_invalid=True),
-    dict(type='FilterAnnotations', by_kpt=True, by_box=True,
-         keep_empty=False),
+    dict(type='FilterAnnotations', by_kpt=True, by_box=True, keep_empty=False),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
 ]

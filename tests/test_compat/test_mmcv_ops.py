@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from directpose.compat import MissingCompiledOpError, uses_mmcv_ops_fallback
 from mmcv.ops import batched_nms, nms, sigmoid_focal_loss
+
+from directpose.compat import MissingCompiledOpError, uses_mmcv_ops_fallback
 
 pytestmark = pytest.mark.skipif(
     not uses_mmcv_ops_fallback(), reason='full mmcv with compiled ops')
@@ -50,8 +51,8 @@ def random_boxes(n, seed):
 @pytest.mark.parametrize('offset', [0, 1])
 def test_nms_matches_greedy_reference(seed, offset):
     boxes, scores = random_boxes(60, seed)
-    dets, inds = nms(torch.from_numpy(boxes), torch.from_numpy(scores), 0.4,
-                     offset=offset)
+    dets, inds = nms(
+        torch.from_numpy(boxes), torch.from_numpy(scores), 0.4, offset=offset)
     assert inds.tolist() == reference_nms(boxes, scores, 0.4, offset)
     assert dets.shape == (len(inds), 5)
     np.testing.assert_allclose(dets[:, 4].numpy(), scores[inds.numpy()])
@@ -126,8 +127,9 @@ def test_batched_nms_empty():
 def reference_focal_loss(logits, target, gamma, alpha, weight=None):
     p = torch.sigmoid(logits)
     onehot = F.one_hot(target, logits.size(1) + 1)[:, :-1].to(logits)
-    loss = -(alpha * onehot * (1 - p)**gamma * torch.log(p) +
-             (1 - alpha) * (1 - onehot) * p**gamma * torch.log(1 - p))
+    loss = -(
+        alpha * onehot * (1 - p)**gamma * torch.log(p) + (1 - alpha) *
+        (1 - onehot) * p**gamma * torch.log(1 - p))
     if weight is not None:
         fg = (target < logits.size(1)).to(logits)
         row = weight[target.clamp(max=logits.size(1) - 1)] * fg + (1 - fg)
@@ -192,11 +194,11 @@ def test_mmdet_and_mmpose_models_import():
 
 
 @pytest.mark.parametrize('use, op', [
-    (lambda: mmcv.ops.DeformConv2d(4, 4, 3)(
-        torch.randn(1, 4, 8, 8), torch.zeros(1, 18, 6, 6)), 'deform_conv'),
-    (lambda: mmcv.ops.ModulatedDeformConv2d(4, 4, 3, padding=1)(
-        torch.randn(1, 4, 8, 8), torch.zeros(1, 18, 8, 8),
-        torch.ones(1, 9, 8, 8)), 'modulated_deform_conv'),
+    (lambda: mmcv.ops.DeformConv2d(4, 4, 3)
+     (torch.randn(1, 4, 8, 8), torch.zeros(1, 18, 6, 6)), 'deform_conv'),
+    (lambda: mmcv.ops.ModulatedDeformConv2d(4, 4, 3, padding=1)
+     (torch.randn(1, 4, 8, 8), torch.zeros(1, 18, 8, 8), torch.ones(
+         1, 9, 8, 8)), 'modulated_deform_conv'),
     (lambda: mmcv.ops.roi_align(
         torch.randn(1, 2, 8, 8), torch.tensor([[0., 0., 0., 4., 4.]]),
         (2, 2)), 'roi_align'),

@@ -1,6 +1,7 @@
 import numpy as np
 import pycocotools.mask as reference
 import xtcocotools.mask as mask
+
 from directpose.compat import xtcocotools_mask_works
 
 

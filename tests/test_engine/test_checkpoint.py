@@ -6,10 +6,11 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from directpose.engine import (SafeCheckpointHook, UnsafeCheckpointError,
-                               load_weights_only)
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import load_checkpoint
+
+from directpose.engine import (SafeCheckpointHook, UnsafeCheckpointError,
+                               load_weights_only)
 
 
 class _RunsCode:
@@ -26,15 +27,21 @@ class _RunsCode:
 def crafted_checkpoint(tmp_path):
     marker = tmp_path / 'code_ran'
     path = tmp_path / 'crafted.pth'
-    torch.save({'state_dict': {'w': torch.ones(1)}, 'x': _RunsCode(marker)},
-               path)
+    torch.save({
+        'state_dict': {
+            'w': torch.ones(1)
+        },
+        'x': _RunsCode(marker)
+    }, path)
     return path, marker
 
 
 def test_state_dict_with_numpy_meta_loads(tmp_path):
     path = tmp_path / 'weights.pth'
-    meta = dict(sigmas=np.linspace(0, 1, 17, dtype=np.float32),
-                scale=np.float64(2.5), flip_indices=[0, 2, 1])
+    meta = dict(
+        sigmas=np.linspace(0, 1, 17, dtype=np.float32),
+        scale=np.float64(2.5),
+        flip_indices=[0, 2, 1])
     torch.save({'state_dict': {'w': torch.arange(3.)}, 'meta': meta}, path)
     ckpt = load_weights_only(str(path))
     torch.testing.assert_close(ckpt['state_dict']['w'], torch.arange(3.))

@@ -37,8 +37,8 @@ def evaluate_ground_truth(ann_file,
     samples = []
     for image in coco['images']:
         anns = anns_by_image[image['id']]
-        kpts = np.array([a['keypoints'] for a in anns]).reshape(
-            len(anns), -1, 3)
+        kpts = np.array([a['keypoints']
+                         for a in anns]).reshape(len(anns), -1, 3)
         samples.append(
             dict(
                 id=[a['id'] for a in anns],  # bottom-up: all instance ids
@@ -54,14 +54,13 @@ def evaluate_ground_truth(ann_file,
 
 def test_synthetic_coco_ground_truth_scores_ap_1(synthetic_coco, tmp_path):
     metrics = evaluate_ground_truth(
-        osp.join(synthetic_coco, 'annotations/val.json'), COCO_META,
-        tmp_path)
+        osp.join(synthetic_coco, 'annotations/val.json'), COCO_META, tmp_path)
     assert metrics['coco/AP'] == pytest.approx(1.0)
     assert metrics['coco/AR'] == pytest.approx(1.0)
 
 
 def test_synthetic_crowdpose_ground_truth_scores_ap_1(synthetic_crowdpose,
-                                                       tmp_path):
+                                                      tmp_path):
     metrics = evaluate_ground_truth(
         osp.join(synthetic_crowdpose, 'annotations/val.json'),
         CROWDPOSE_META,

@@ -11,6 +11,7 @@ import sys
 import pytest
 import torch
 from conftest import point_config_at
+
 from directpose.engine import load_weights_only
 
 RTMO_TINY = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py'
@@ -79,8 +80,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def test_dist_train_two_processes_on_cpu(repo_root, synthetic_coco,
-                                         tmp_path):
+def test_dist_train_two_processes_on_cpu(repo_root, synthetic_coco, tmp_path):
     env = dict(
         os.environ,
         PYTHON=sys.executable,

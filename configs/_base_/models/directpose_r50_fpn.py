@@ -21,8 +21,7 @@ train_pipeline = [
         bbox_keep_corner=False,
         clip_border=True),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='FilterAnnotations', by_kpt=True, by_box=True,
-         keep_empty=False),
+    dict(type='FilterAnnotations', by_kpt=True, by_box=True, keep_empty=False),
     dict(type='GenerateTarget', encoder=codec),
     dict(type='PackPoseInputs'),
 ]
@@ -54,8 +53,7 @@ model = dict(
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=True,
         style='pytorch',
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
     neck=dict(
         type='mmdet.FPN',
         in_channels=[512, 1024, 2048],
@@ -81,8 +79,8 @@ model = dict(
             type='KPAlign',
             # face | L-shoulder | L-elbow, L-wrist | R-shoulder | R-elbow,
             # R-wrist | L-hip | L-knee, L-ankle | R-hip | R-knee, R-ankle
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11],
-                    [13, 15], [12], [14, 16]],
+            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
+                    [12], [14, 16]],
             separate_features=True,
             group_channels=64),
         heatmap_branch=dict(
@@ -108,8 +106,8 @@ optim_wrapper = dict(
     paramwise_cfg=dict(bias_lr_mult=2.0, bias_decay_mult=0.0),
     clip_grad=dict(max_norm=35, norm_type=2))
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0,
-         end=1000),
+    dict(
+        type='LinearLR', start_factor=1e-3, by_epoch=False, begin=0, end=1000),
     dict(type='MultiStepLR', by_epoch=True, milestones=[32, 44], gamma=0.1),
 ]
 auto_scale_lr = dict(base_batch_size=32)

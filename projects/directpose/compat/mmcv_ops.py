@@ -37,7 +37,9 @@ class MissingCompiledOpError(RuntimeError):
     """Raised when an mmcv op that needs compiled code is used on mmcv-lite."""
 
 
-def nms(bboxes: Tensor, scores: Tensor, iou_threshold: float,
+def nms(bboxes: Tensor,
+        scores: Tensor,
+        iou_threshold: float,
         offset: int = 0) -> Tensor:
     """Greedy NMS kernel, as ``mmcv._ext.nms``.
 
@@ -159,8 +161,8 @@ def _batched_nms_accepting_no_boxes() -> None:
     batched_nms = nms_module.batched_nms
 
     @functools.wraps(batched_nms)
-    def wrapper(boxes: Tensor, scores: Tensor, idxs: Tensor, nms_cfg,
-                *args, **kwargs):
+    def wrapper(boxes: Tensor, scores: Tensor, idxs: Tensor, nms_cfg, *args,
+                **kwargs):
         if boxes.numel() == 0:
             dets = torch.cat([boxes.reshape(0, 4), scores.reshape(0, 1)], 1)
             return dets, idxs.new_zeros(0, dtype=torch.long)
@@ -181,8 +183,8 @@ def has_compiled_mmcv_ops() -> bool:
 
 def uses_mmcv_ops_fallback() -> bool:
     """Whether ``mmcv._ext`` is this module's fallback."""
-    return getattr(sys.modules.get(_EXT_NAME), '__directpose_fallback__',
-                   False)
+    return getattr(
+        sys.modules.get(_EXT_NAME), '__directpose_fallback__', False)
 
 
 def install_mmcv_ops_fallback() -> bool:

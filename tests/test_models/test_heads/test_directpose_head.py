@@ -3,7 +3,6 @@ import copy
 import numpy as np
 import pytest
 import torch
-from directpose.models.heads import DirectPoseHead
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -53,8 +52,8 @@ def data_samples(batch=2, num_persons=2):
         gt = InstanceData()
         xy = torch.rand(num_persons, 17, 2, generator=gen) * 60 + 20
         gt.keypoints = xy
-        gt.keypoints_visible = (torch.rand(num_persons, 17, generator=gen) >
-                                0.2).float()
+        gt.keypoints_visible = (torch.rand(num_persons, 17, generator=gen)
+                                > 0.2).float()
         gt.bboxes = torch.cat([xy.min(1).values - 4, xy.max(1).values + 4], 1)
         sample.gt_instance_labels = gt
         samples.append(sample)
@@ -62,18 +61,23 @@ def data_samples(batch=2, num_persons=2):
 
 
 VARIANTS = {
-    'naive': dict(kpalign=None),
-    'kpalign': dict(),
-    'grouped-separate': dict(
+    'naive':
+    dict(kpalign=None),
+    'kpalign':
+    dict(),
+    'grouped-separate':
+    dict(
         kpalign=dict(
             type='KPAlign',
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11],
-                    [13, 15], [12], [14, 16]],
+            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
+                    [12], [14, 16]],
             separate_features=True,
             group_channels=8,
             norm_cfg=GN)),
-    'bbox': dict(with_bbox=True),
-    'no-heatmap': dict(heatmap_branch=None),
+    'bbox':
+    dict(with_bbox=True),
+    'no-heatmap':
+    dict(heatmap_branch=None),
 }
 
 
@@ -135,7 +139,7 @@ def test_encoding_then_decoding_targets_gives_back_the_keypoints():
         gt = sample.gt_instance_labels.keypoints[targets['gt_inds'][b][pos]]
         torch.testing.assert_close(decoded[b][pos], gt)
         vis = sample.gt_instance_labels.keypoints_visible[targets['gt_inds'][b]
-                                                           [pos]]
+                                                          [pos]]
         torch.testing.assert_close(targets['kpt_weights'][b][pos], vis)
         assert (targets['kpt_weights'][b][~pos] == 0).all()
 
@@ -150,8 +154,8 @@ def test_heatmap_branch_is_training_only():
     assert len(results) == 2
 
     with_branch = build_head()
-    branch_params = sum(
-        p.numel() for p in with_branch.heatmap_branch.parameters())
+    branch_params = sum(p.numel()
+                        for p in with_branch.heatmap_branch.parameters())
     total = sum(p.numel() for p in with_branch.parameters())
     feats = tuple(fpn_feats(batch=1))
     flops = FlopAnalyzer(with_branch.eval(), (feats, )).total()
@@ -183,9 +187,9 @@ def mirror(outs, head):
     mirrored image."""
     cls, ctr, kpts, bboxes = outs
     sign = torch.tensor([-1.0, 1.0])[:, None, None]
-    return ([c.flip(-1) for c in cls], [c.flip(-1) for c in ctr],
-            [(k * sign).flip(-1)[:, FLIP] for k in kpts],
-            [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
+    return ([c.flip(-1) for c in cls], [c.flip(-1) for c in ctr], [
+        (k * sign).flip(-1)[:, FLIP] for k in kpts
+    ], [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
 
 
 def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction():
@@ -203,8 +207,7 @@ def test_flip_test_needs_aligned_levels():
     head = build_head().eval()
     feats = [torch.randn(1, 32, s, s) for s in (13, 7, 4, 2, 1)]
     with pytest.raises(ValueError, match='divisible by the largest stride'):
-        head.predict([feats, feats], data_samples(1),
-                     dict(flip_test=True))
+        head.predict([feats, feats], data_samples(1), dict(flip_test=True))
 
 
 def test_oks_nms_keeps_one_of_two_identical_persons():
@@ -214,8 +217,10 @@ def test_oks_nms_keeps_one_of_two_identical_persons():
     boxes = torch.cat([keypoints.min(1).values, keypoints.max(1).values], 1)
     keep = head._nms(
         torch.tensor([0.9, 0.8, 0.7]), keypoints, boxes,
-        dict(type='oks', iou_threshold=0.9,
-             metainfo='configs/_base_/datasets/coco.py'))
+        dict(
+            type='oks',
+            iou_threshold=0.9,
+            metainfo='configs/_base_/datasets/coco.py'))
     assert keep.tolist() == [0, 2]
 
 
@@ -237,16 +242,24 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
     size = (128, 128)
     pipeline = [
         dict(type='LoadImage'),
-        dict(type='BottomupRandomAffine', input_size=size, shift_prob=0,
-             rotate_prob=0, scale_prob=0, bbox_keep_corner=False),
-        dict(type='GenerateTarget',
-             encoder=dict(type='YOLOXPoseAnnotationProcessor',
-                          input_size=size)),
+        dict(
+            type='BottomupRandomAffine',
+            input_size=size,
+            shift_prob=0,
+            rotate_prob=0,
+            scale_prob=0,
+            bbox_keep_corner=False),
+        dict(
+            type='GenerateTarget',
+            encoder=dict(type='YOLOXPoseAnnotationProcessor',
+                         input_size=size)),
         dict(type='PackPoseInputs'),
     ]
     dataset = CocoDataset(
-        data_root=synthetic_coco, ann_file='annotations/train.json',
-        data_prefix=dict(img='train/'), data_mode='bottomup',
+        data_root=synthetic_coco,
+        ann_file='annotations/train.json',
+        data_prefix=dict(img='train/'),
+        data_mode='bottomup',
         pipeline=pipeline)
     batch = pseudo_collate([dataset[i] for i in range(4)])
     data = model.data_preprocessor(copy.deepcopy(batch), training=True)
@@ -277,6 +290,7 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
                                   gt.bboxes.numpy()):
             area = (box[2] - box[0]) * (box[3] - box[1])
             scores.append(
-                max(oks(p, kpts, vis > 0, area, sigmas)
+                max(
+                    oks(p, kpts, vis > 0, area, sigmas)
                     for p in res.keypoints))
     assert min(scores) > 0.9, scores

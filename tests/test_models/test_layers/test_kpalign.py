@@ -1,17 +1,21 @@
 import numpy as np
 import pytest
 import torch
+from mmdet.models.task_modules.prior_generators import MlvlPointGenerator
+
 from directpose.models.layers import KPAlign
 from directpose.models.layers.kpalign import (COCO_KPALIGN_GROUPS,
                                               CROWDPOSE_KPALIGN_GROUPS)
-from mmdet.models.task_modules.prior_generators import MlvlPointGenerator
 
 STRIDES = (8, 16, 32)
 
 
 def build(**kwargs):
-    cfg = dict(num_keypoints=17, in_channels=32, strides=STRIDES,
-               norm_cfg=dict(type='GN', num_groups=8))
+    cfg = dict(
+        num_keypoints=17,
+        in_channels=32,
+        strides=STRIDES,
+        norm_cfg=dict(type='GN', num_groups=8))
     cfg.update(kwargs)
     module = KPAlign(**cfg)
     module.init_weights()
@@ -24,16 +28,18 @@ def inputs(module, size=64, batch=2):
         torch.randn(batch, module.tower_channels, size // s, size // s)
         for s in STRIDES
     ]
-    points = MlvlPointGenerator(STRIDES, offset=0.5).grid_priors(
-        [f.shape[-2:] for f in feats], device='cpu')
+    points = MlvlPointGenerator(
+        STRIDES, offset=0.5).grid_priors([f.shape[-2:] for f in feats],
+                                         device='cpu')
     return feats, points
 
 
 @pytest.mark.parametrize('kwargs, num_groups, tower_channels', [
     (dict(), 17, 32),
     (dict(groups=COCO_KPALIGN_GROUPS), 9, 32),
-    (dict(groups=COCO_KPALIGN_GROUPS, separate_features=True,
-          group_channels=8), 9, 72),
+    (dict(
+        groups=COCO_KPALIGN_GROUPS, separate_features=True,
+        group_channels=8), 9, 72),
 ])
 def test_shapes_and_gradients(kwargs, num_groups, tower_channels):
     module = build(**kwargs)
@@ -65,10 +71,11 @@ def bilinear(feature, x, y):
 
 
 @pytest.mark.parametrize('separate', [False, True])
-def test_sampled_features_are_bilinear_reads_at_the_located_points(
-        separate):
-    module = build(groups=COCO_KPALIGN_GROUPS, separate_features=separate,
-                   group_channels=8)
+def test_sampled_features_are_bilinear_reads_at_the_located_points(separate):
+    module = build(
+        groups=COCO_KPALIGN_GROUPS,
+        separate_features=separate,
+        group_channels=8)
     feats, points = inputs(module, size=64, batch=1)
     level, src = 1, 0  # P4 locations read P3 features
     torch.manual_seed(1)
@@ -85,7 +92,8 @@ def test_sampled_features_are_bilinear_reads_at_the_located_points(
             for j in range(4):
                 x, y = (grid[i, j] + anchors[0, g, :, i, j] * STRIDES[level])
                 # input pixel -> P3 pixel (centres at (k + 0.5) * 8)
-                expected = bilinear(feature, x.item() / 8 - 0.5,
+                expected = bilinear(feature,
+                                    x.item() / 8 - 0.5,
                                     y.item() / 8 - 0.5)
                 np.testing.assert_allclose(
                     sampled[0, g, :, i, j].numpy(), expected, atol=1e-5)
@@ -109,5 +117,5 @@ def test_groups_must_cover_every_keypoint_once():
         build(groups=COCO_KPALIGN_GROUPS[:-1])
     with pytest.raises(ValueError, match='exactly once'):
         build(num_keypoints=14, groups=COCO_KPALIGN_GROUPS)
-    assert len(build(num_keypoints=14,
-                     groups=CROWDPOSE_KPALIGN_GROUPS).groups) == 9
+    assert len(
+        build(num_keypoints=14, groups=CROWDPOSE_KPALIGN_GROUPS).groups) == 9

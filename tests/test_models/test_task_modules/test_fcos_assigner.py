@@ -1,6 +1,7 @@
 import torch
-from directpose.models.task_modules import FCOSAssigner
 from mmdet.models.task_modules.prior_generators import MlvlPointGenerator
+
+from directpose.models.task_modules import FCOSAssigner
 
 STRIDES = (8, 16, 32, 64, 128)
 
@@ -18,8 +19,10 @@ def level_of(points):
 
 def test_small_and_large_persons_land_on_their_levels():
     points = level_points()
-    boxes = torch.tensor([[100., 100., 140., 160.],  # max side dist ~30
-                          [150., 60., 450., 500.]])  # max side dist ~220
+    boxes = torch.tensor([
+        [100., 100., 140., 160.],  # max side dist ~30
+        [150., 60., 450., 500.]
+    ])  # max side dist ~220
     gt_inds, ltrb = FCOSAssigner().assign(points, STRIDES, boxes)
     levels = level_of(points)
     assert set(levels[gt_inds == 0].tolist()) == {0}  # P3: up to 64
@@ -34,8 +37,7 @@ def test_small_and_large_persons_land_on_their_levels():
     xy = torch.cat(points)[pos]
     box = boxes[gt_inds[pos]]
     torch.testing.assert_close(
-        ltrb[pos],
-        torch.cat([xy - box[:, :2], box[:, 2:] - xy], 1))
+        ltrb[pos], torch.cat([xy - box[:, :2], box[:, 2:] - xy], 1))
     assert (ltrb[~pos] == 0).all()
 
 
@@ -44,8 +46,7 @@ def test_center_sampling_restricts_positives_to_the_centre():
     box = torch.tensor([[96., 96., 160., 224.]])  # centre (128, 160)
     sampled, _ = FCOSAssigner(center_sample_radius=1.5).assign(
         points, STRIDES, box)
-    whole, _ = FCOSAssigner(center_sampling=False).assign(
-        points, STRIDES, box)
+    whole, _ = FCOSAssigner(center_sampling=False).assign(points, STRIDES, box)
     all_points = torch.cat(points)
     strides = torch.tensor(STRIDES).float()[level_of(points)]
     offset = (all_points[sampled == 0] - torch.tensor([128., 160.])).abs()

@@ -35,7 +35,7 @@ def _decode(obj: Any) -> Any:
 
 @HOOKS.register_module()
 class SafeCheckpointHook(Hook):
-    """Keep a run's checkpoints loadable with ``torch.load(weights_only=True)``.
+    """Keep run checkpoints loadable with ``torch.load(weights_only=True)``.
 
     mmengine saves the message hub's :class:`HistoryBuffer` objects as
     pickled Python objects, which ``weights_only`` loading refuses (allowing

@@ -99,8 +99,7 @@ class FCOSPoseHead(BaseHead):
         self.flip_indices = flip_indices
         self.test_cfg = test_cfg or {}
         self.prior_generator = TASK_UTILS.build(
-            dict(type='mmdet.MlvlPointGenerator', strides=strides,
-                 offset=0.5))
+            dict(type='mmdet.MlvlPointGenerator', strides=strides, offset=0.5))
         self.assigner = TASK_UTILS.build(assigner)
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_centerness = MODELS.build(loss_centerness)
@@ -159,10 +158,9 @@ class FCOSPoseHead(BaseHead):
     def level_points(self, feats: Sequence[Tensor]) -> List[Tensor]:
         """The (x, y) input-pixel coordinates of each level's locations,
         row-major, each (H_l * W_l, 2)."""
-        return self.prior_generator.grid_priors(
-            [f.shape[-2:] for f in feats],
-            dtype=feats[0].dtype,
-            device=feats[0].device)
+        return self.prior_generator.grid_priors([f.shape[-2:] for f in feats],
+                                                dtype=feats[0].dtype,
+                                                device=feats[0].device)
 
     def forward(self, feats: Sequence[Tensor]) -> LevelOutputs:
         """Dense predictions of every level.
@@ -197,9 +195,8 @@ class FCOSPoseHead(BaseHead):
 
     def point_strides(self, points: Sequence[Tensor]) -> Tensor:
         """The stride of every location of all levels, (N, )."""
-        return torch.cat([
-            p.new_full((len(p), ), s) for p, s in zip(points, self.strides)
-        ])
+        return torch.cat(
+            [p.new_full((len(p), ), s) for p, s in zip(points, self.strides)])
 
     @staticmethod
     def encode_keypoints(keypoints: Tensor, points: Tensor,
@@ -357,9 +354,8 @@ class FCOSPoseHead(BaseHead):
         multiplied by ``factor``."""
         if flip:
             cls, ctr, kpts, bboxes = self._fuse_flipped(
-                self._probabilities(feats[0]),
-                self._probabilities(feats[1]), feats[0],
-                metainfo.get('flip_indices', self.flip_indices))
+                self._probabilities(feats[0]), self._probabilities(feats[1]),
+                feats[0], metainfo.get('flip_indices', self.flip_indices))
             feats = feats[0]
         else:
             cls, ctr, kpts, bboxes = self._probabilities(feats)
@@ -370,8 +366,9 @@ class FCOSPoseHead(BaseHead):
         keypoints = self.decode_keypoints(
             self.flatten_levels(kpts), all_points, strides)
         if bboxes is None:
-            boxes = torch.cat([keypoints.min(2).values,
-                               keypoints.max(2).values], -1)
+            boxes = torch.cat(
+                [keypoints.min(2).values,
+                 keypoints.max(2).values], -1)
         else:
             boxes = distance2bbox(
                 all_points,
@@ -445,15 +442,18 @@ class FCOSPoseHead(BaseHead):
                              f'{nms_type!r}')
         sigmas = None
         if 'metainfo' in nms_cfg:
-            sigmas = parse_pose_metainfo(dict(
-                from_file=nms_cfg['metainfo']))['sigmas']
+            sigmas = parse_pose_metainfo(
+                dict(from_file=nms_cfg['metainfo']))['sigmas']
         wh = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1)
         candidates = [
-            dict(keypoints=np.concatenate([k, np.ones((len(k), 1))], 1),
-                 score=s, area=a) for k, s, a in zip(
-                     keypoints.cpu().numpy(),
-                     scores.cpu().numpy(), (wh[:, 0] * wh[:, 1]).cpu().numpy())
+            dict(
+                keypoints=np.concatenate([k, np.ones((len(k), 1))], 1),
+                score=s,
+                area=a)
+            for k, s, a in zip(keypoints.cpu().numpy(),
+                               scores.cpu().numpy(), (wh[:, 0] *
+                                                      wh[:, 1]).cpu().numpy())
         ]
         keep = oks_nms(candidates, thr, sigmas=sigmas)
-        return torch.as_tensor(np.asarray(keep), dtype=torch.long,
-                               device=scores.device)
+        return torch.as_tensor(
+            np.asarray(keep), dtype=torch.long, device=scores.device)

@@ -27,8 +27,11 @@ class FCOSAssigner:
     """
 
     def __init__(self,
-                 regress_ranges: Sequence[Tuple[float, float]] = (
-                     (-1, 64), (64, 128), (128, 256), (256, 512), (512, INF)),
+                 regress_ranges: Sequence[Tuple[float,
+                                                float]] = ((-1, 64), (64, 128),
+                                                           (128, 256),
+                                                           (256, 512), (512,
+                                                                        INF)),
                  center_sampling: bool = True,
                  center_sample_radius: float = 1.5):
         self.regress_ranges = regress_ranges
@@ -64,12 +67,14 @@ class FCOSAssigner:
             for p, r in zip(points, self.regress_ranges)
         ])
         point_strides = torch.cat([
-            all_points.new_full((len(p), ), s) for p, s in zip(points, strides)
+            all_points.new_full((len(p), ), s)
+            for p, s in zip(points, strides)
         ])
         x, y = all_points[:, None, 0], all_points[:, None, 1]  # (N, 1)
         box = gt_bboxes[None].float()  # (1, G, 4)
-        ltrb = torch.stack([x - box[..., 0], y - box[..., 1],
-                            box[..., 2] - x, box[..., 3] - y], -1)
+        ltrb = torch.stack([
+            x - box[..., 0], y - box[..., 1], box[..., 2] - x, box[..., 3] - y
+        ], -1)
 
         if self.center_sampling:
             inside = self._inside_center_region(x, y, box, point_strides)
