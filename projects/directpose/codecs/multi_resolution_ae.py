@@ -1,0 +1,102 @@
+"""Associative-embedding targets at several heatmap resolutions, for
+HigherHRNet-style heads (1/4-resolution heatmaps and tags, plus heatmaps at
+higher resolutions)."""
+from typing import Optional, Sequence, Tuple
+
+import numpy as np
+from mmpose.codecs import AssociativeEmbedding
+from mmpose.registry import KEYPOINT_CODECS
+
+
+@KEYPOINT_CODECS.register_module()
+class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
+    """mmpose's :class:`AssociativeEmbedding`, trainable and multi-resolution.
+
+    Two gaps keep mmpose's codec from training an AE model, and this codec
+    fills them:
+
+    - its ``keypoint_indices`` (the tag positions of the AE loss) are not in
+      any mapping table, so ``PackPoseInputs`` drops them. Here they go to
+      ``gt_instance_labels`` with the ``keypoint_weights``.
+    - ``GenerateTarget(multilevel=True)`` with one codec per resolution
+      stacks the per-resolution ``keypoint_indices`` and ``keypoint_weights``
+      into (L, N, K) arrays, which no longer index instances. Here one codec
+      encodes the heatmaps at every resolution, and the indices and weights
+      once, at ``heatmap_size`` (the tags' resolution).
+
+    Encoded:
+
+        - heatmaps (np.ndarray | list[np.ndarray]): (K, H, W) at
+          ``heatmap_size``, or a list of them at ``heatmap_size`` followed by
+          ``higher_heatmap_sizes`` (then packed as ``MultilevelPixelData``).
+        - keypoint_indices (np.ndarray): (N, K, 2), ``[y * W + x, visible]``
+          at ``heatmap_size``.
+        - keypoint_weights (np.ndarray): (N, K).
+
+    Decoding is :class:`AssociativeEmbedding`'s.
+
+    Args:
+        input_size (tuple): Image size ``(w, h)``.
+        heatmap_size (tuple): Size ``(W, H)`` of the tag maps and the first
+            heatmaps.
+        higher_heatmap_sizes (Sequence[tuple]): Sizes of the further
+            heatmaps, e.g. ``[(256, 256)]`` for HigherHRNet at 512. Defaults
+            to ``()``.
+        sigma (float, optional): Gaussian sigma, the same at every
+            resolution (as in HigherHRNet and SWAHR). Defaults to
+            :class:`AssociativeEmbedding`'s rule for ``heatmap_size``.
+        use_udp (bool): Unbiased data processing. Defaults to ``False``.
+        **kwargs: The decoding arguments of :class:`AssociativeEmbedding`.
+    """
+
+    label_mapping_table = dict(
+        keypoint_weights='keypoint_weights',
+        keypoint_indices='keypoint_indices')
+
+    def __init__(self,
+                 input_size: Tuple[int, int],
+                 heatmap_size: Tuple[int, int],
+                 higher_heatmap_sizes: Sequence[Tuple[int, int]] = (),
+                 sigma: Optional[float] = None,
+                 use_udp: bool = False,
+                 **kwargs) -> None:
+        super().__init__(
+            input_size=input_size,
+            heatmap_size=heatmap_size,
+            sigma=sigma,
+            use_udp=use_udp,
+            **kwargs)
+        self.higher_heatmap_sizes = [tuple(s) for s in higher_heatmap_sizes]
+        self.higher_codecs = [
+            AssociativeEmbedding(
+                input_size=input_size,
+                heatmap_size=size,
+                sigma=self.sigma,
+                use_udp=use_udp) for size in self.higher_heatmap_sizes
+        ]
+
+    def encode(self,
+               keypoints: np.ndarray,
+               keypoints_visible: Optional[np.ndarray] = None) -> dict:
+        """Encode keypoints (N, K, 2) in the input image space; see the
+        class docstring for the encoded items."""
+        encoded = self._encode_at(self, keypoints, keypoints_visible)
+        if self.higher_codecs:
+            encoded['heatmaps'] = [encoded['heatmaps']] + [
+                self._encode_at(codec, keypoints,
+                                keypoints_visible)['heatmaps']
+                for codec in self.higher_codecs
+            ]
+        return encoded
+
+    def _encode_at(self, codec, keypoints: np.ndarray,
+                   keypoints_visible: Optional[np.ndarray]) -> dict:
+        """``codec.encode`` in the convention the decoding assumes."""
+        if not self.use_udp:
+            # Pixel j of a heatmap of stride s covers [s*j, s*(j+1)) of the
+            # input (HigherHRNet): a keypoint goes to pixel floor(x / s).
+            # mmpose's codec rounds x / s, half a pixel off what bilinear
+            # resizing with align_corners=False and decode_center_shift=0.5
+            # assume (a bias of up to 1.5 input pixels at stride 4).
+            keypoints = keypoints - 0.5 * codec.scale_factor
+        return AssociativeEmbedding.encode(codec, keypoints, keypoints_visible)
