@@ -1,1 +1,5 @@
 __all__ = []
+
+from .swahr_loss import AdaptiveHeatmapLoss  # noqa: E402
+
+__all__ += ['AdaptiveHeatmapLoss']
