@@ -1,0 +1,244 @@
+"""HigherHRNet's associative-embedding head, optionally with SWAHR's scale
+maps."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import ModuleList
+from mmpose.models.backbones.resnet import BasicBlock
+from mmpose.models.heads import AssociativeEmbeddingHead
+from mmpose.models.utils.tta import aggregate_heatmaps
+from mmpose.registry import MODELS
+from mmpose.utils.typing import (ConfigType, Features, OptConfigType,
+                                 OptSampleList, Predictions)
+from torch import Tensor
+
+
+@MODELS.register_module()
+class AEHigherResolutionHead(AssociativeEmbeddingHead):
+    """HigherHRNet head: associative embedding at 1/4 of the input and a
+    deconvolution stage to 1/2, with SWAHR's scale maps as an option.
+
+    - 1/4 resolution: a 1x1 conv on the backbone's highest-resolution
+      features gives K heatmaps and K*L tags (mmpose's
+      :class:`AssociativeEmbeddingHead` with no deconv layers).
+    - 1/2 resolution: the features, concatenated with the 1/4 outputs
+      (``cat_output``), go through a 4x4 deconv + BN + ReLU and
+      ``num_basic_blocks`` BasicBlocks, then a 1x1 conv gives K heatmaps.
+    - ``scale_branch`` (e.g. ``dict(type='ScaleMapBranch')``) adds one scale
+      branch per resolution, on the features the heatmap conv sees; their
+      scale maps go to the keypoint loss as ``scale=`` (SWAHR's SAHR, see
+      :class:`AdaptiveHeatmapLoss`). ``None`` gives plain HigherHRNet.
+
+    Training: the keypoint loss at both resolutions with the heatmap masks,
+    and the AE loss on the 1/4 tags (``loss_pull``/``loss_push`` are mmpose's
+    sums over the images divided by the batch size, i.e. averaged over
+    images like HigherHRNet and SWAHR). Testing (``forward``): the 1/4
+    heatmaps are resized to 1/2 and averaged with the 1/2 heatmaps, the tags
+    are resized to 1/2; :meth:`AssociativeEmbeddingHead.predict` then does
+    the flip/multi-scale aggregation and the AE grouping.
+
+    Args:
+        in_channels (int): Channels of the backbone's last feature map.
+        num_keypoints (int): K.
+        tag_dim (int): L, the tag dimension. Defaults to 1.
+        tag_per_keypoint (bool): K*L tag maps (else L). Defaults to ``True``.
+        higher_channels (int): Channels of the 1/2-resolution stage.
+            Defaults to 32.
+        deconv_kernel_size (int): Kernel of the deconv (4, 3 or 2).
+            Defaults to 4.
+        num_basic_blocks (int): BasicBlocks after the deconv. Defaults to 4.
+        cat_output (bool): Feed the 1/4 heatmaps and tags into the deconv
+            stage. Defaults to ``True``.
+        scale_branch (dict, optional): Config of the scale-map branch,
+            without ``in_channels``/``num_keypoints``. Defaults to ``None``.
+        align_corners (bool): How the 1/4 outputs are resized to 1/2 at
+            test time: ``True`` with UDP targets, ``False`` otherwise; must
+            equal ``test_cfg['align_corners']``. Defaults to ``False``.
+        keypoint_loss (dict): Heatmap loss at each resolution, called as
+            ``loss(pred, gt, None, mask[, scale=scale])``. Defaults to
+            :class:`KeypointMSELoss`.
+        tag_loss (dict): Defaults to :class:`AssociativeEmbeddingLoss`.
+        decoder (dict, optional): The AE codec that decodes the aggregated
+            heatmaps and tags.
+        init_cfg (dict, optional): Defaults to :class:`HeatmapHead`'s
+            (normal std 0.001), as HigherHRNet.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_keypoints: int,
+                 tag_dim: int = 1,
+                 tag_per_keypoint: bool = True,
+                 higher_channels: int = 32,
+                 deconv_kernel_size: int = 4,
+                 num_basic_blocks: int = 4,
+                 cat_output: bool = True,
+                 scale_branch: OptConfigType = None,
+                 align_corners: bool = False,
+                 keypoint_loss: ConfigType = dict(type='KeypointMSELoss'),
+                 tag_loss: ConfigType = dict(type='AssociativeEmbeddingLoss'),
+                 decoder: OptConfigType = None,
+                 init_cfg: OptConfigType = None):
+        super().__init__(
+            in_channels=in_channels,
+            num_keypoints=num_keypoints,
+            tag_dim=tag_dim,
+            tag_per_keypoint=tag_per_keypoint,
+            deconv_out_channels=None,
+            keypoint_loss=keypoint_loss,
+            tag_loss=tag_loss,
+            decoder=decoder,
+            init_cfg=init_cfg)
+        self.cat_output = cat_output
+        self.align_corners = align_corners
+
+        deconv_in = in_channels + (self.out_channels if cat_output else 0)
+        self.higher_layers = nn.Sequential(
+            self._make_deconv_layers(deconv_in, [higher_channels],
+                                     [deconv_kernel_size]), *[
+                                         BasicBlock(higher_channels,
+                                                    higher_channels)
+                                         for _ in range(num_basic_blocks)
+                                     ])
+        self.higher_final_layer = nn.Conv2d(higher_channels, num_keypoints, 1)
+
+        if scale_branch is None:
+            self.scale_branches = None
+        else:
+            # mmengine's ModuleList runs the branches' own init_weights
+            self.scale_branches = ModuleList([
+                MODELS.build(
+                    dict(
+                        scale_branch,
+                        in_channels=channels,
+                        num_keypoints=num_keypoints))
+                for channels in (in_channels, higher_channels)
+            ])
+
+    def forward_stages(
+            self, feats: Sequence[Tensor]
+    ) -> Tuple[List[Tensor], Tensor, List[Tensor]]:
+        """Run both resolutions.
+
+        Args:
+            feats (Sequence[Tensor]): Backbone features; the last one,
+                (B, C, h, w), is used.
+
+        Returns:
+            tuple:
+            - heatmaps (list[Tensor]): (B, K, h, w) and (B, K, 2h, 2w).
+            - tags (Tensor): (B, K*L, h, w), or (B, L, h, w) without
+              ``tag_per_keypoint``.
+            - stage_feats (list[Tensor]): the features of each resolution,
+              (B, C, h, w) and (B, higher_channels, 2h, 2w).
+        """
+        x = feats[-1]
+        out = self.final_layer(x)
+        y = self.higher_layers(
+            torch.cat([x, out], dim=1) if self.cat_output else x)
+        K = self.num_keypoints
+        heatmaps = [out[:, :K], self.higher_final_layer(y)]
+        return heatmaps, out[:, K:], [x, y]
+
+    def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
+        """Test-time outputs at 1/2 resolution: the heatmaps of both
+        resolutions averaged, (B, K, 2h, 2w), and the upsampled tags."""
+        heatmaps, tags, _ = self.forward_stages(feats)
+        h, w = heatmaps[-1].shape[2:]
+        heatmaps = aggregate_heatmaps(
+            heatmaps, (w, h), self.align_corners, mode='average')
+        tags = aggregate_heatmaps([tags], (w, h),
+                                  self.align_corners,
+                                  mode='average')
+        return heatmaps, tags
+
+    def predict(self,
+                feats: Features,
+                batch_data_samples: OptSampleList,
+                test_cfg: ConfigType = {}) -> Predictions:
+        """:meth:`AssociativeEmbeddingHead.predict` (flip and multi-scale
+        test, AE grouping), also for a single-scale, non-flip test, where
+        its input check wants the features as a list while backbones return
+        a tuple."""
+        if test_cfg.get('align_corners', False) != self.align_corners:
+            raise ValueError(
+                f'test_cfg.align_corners must equal the head\'s '
+                f'align_corners ({self.align_corners}): both say how '
+                'heatmaps are resized')
+        if isinstance(feats, tuple) and not (test_cfg.get('flip_test') or
+                                             test_cfg.get('multiscale_test')):
+            feats = list(feats)
+        return super().predict(feats, batch_data_samples, test_cfg)
+
+    def loss(self,
+             feats: Sequence[Tensor],
+             batch_data_samples: OptSampleList,
+             train_cfg: ConfigType = {}) -> dict:
+        """Heatmap losses at both resolutions (``loss_kpt`` at 1/4,
+        ``loss_kpt_higher`` at 1/2) and the AE losses.
+
+        Needs ``gt_fields.heatmaps`` and ``gt_fields.heatmap_mask`` at both
+        resolutions (:class:`MultiResolutionAssociativeEmbedding` and
+        ``BottomupGetHeatmapMask``) and ``gt_instance_labels.keypoint_indices``
+        at 1/4.
+        """
+        pred_heatmaps, pred_tags, stage_feats = self.forward_stages(feats)
+        if self.scale_branches is None:
+            scales = [None] * len(pred_heatmaps)
+        else:
+            scales = [
+                branch(x)
+                for branch, x in zip(self.scale_branches, stage_feats)
+            ]
+        gt_heatmaps, gt_masks = self._get_heatmap_targets(
+            batch_data_samples, num_levels=len(pred_heatmaps))
+
+        losses = dict()
+        for name, pred, gt, mask, scale in zip(('loss_kpt', 'loss_kpt_higher'),
+                                               pred_heatmaps, gt_heatmaps,
+                                               gt_masks, scales):
+            kwargs = {} if scale is None else dict(scale=scale)
+            losses[name] = self.loss_module.keypoint_loss(
+                pred, gt, None, mask, **kwargs)
+
+        if not self.tag_per_keypoint:
+            pred_tags = pred_tags.repeat((1, self.num_keypoints, 1, 1))
+        keypoint_indices = [
+            d.gt_instance_labels.keypoint_indices for d in batch_data_samples
+        ]
+        loss_pull, loss_push = self.loss_module.tag_loss(
+            pred_tags, keypoint_indices)
+        num_images = len(batch_data_samples)
+        losses.update(
+            loss_pull=loss_pull / num_images, loss_push=loss_push / num_images)
+        return losses
+
+    @staticmethod
+    def _get_heatmap_targets(
+            batch_data_samples: OptSampleList,
+            num_levels: int) -> Tuple[List[Tensor], List[Tensor]]:
+        """Stack the per-resolution target heatmaps (B, K, H, W) and masks
+        (B, 1, H, W) of a batch."""
+
+        def _levels(field: str) -> List[Optional[Tensor]]:
+            per_sample = []
+            for d in batch_data_samples:
+                value = d.gt_fields.get(field)
+                if not isinstance(value,
+                                  (list, tuple)) or len(value) != num_levels:
+                    raise ValueError(
+                        f'gt_fields.{field} must hold {num_levels} '
+                        'resolutions; encode the targets with '
+                        'MultiResolutionAssociativeEmbedding('
+                        'higher_heatmap_sizes=...) and add '
+                        'BottomupGetHeatmapMask after GenerateTarget')
+                per_sample.append(value)
+            return [torch.stack(level) for level in zip(*per_sample)]
+
+        heatmaps = _levels('heatmaps')
+        masks = [
+            mask[:, None].to(h.dtype)
+            for mask, h in zip(_levels('heatmap_mask'), heatmaps)
+        ]
+        return heatmaps, masks
