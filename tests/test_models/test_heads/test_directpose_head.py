@@ -294,3 +294,50 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
                     oks(p, kpts, vis > 0, area, sigmas)
                     for p in res.keypoints))
     assert min(scores) > 0.9, scores
+
+
+DCC = dict(
+    type='DCC',
+    in_channels=32,
+    feat_channels=16,
+    num_bins=(24, 32),
+    spe_channels=16,
+    gau_cfg=dict(
+        s=16,
+        expansion_factor=2,
+        dropout_rate=0.0,
+        drop_path=0.0,
+        act_fn='SiLU',
+        pos_enc='add'))
+
+
+def test_dcc_needs_the_box_branch_and_no_kpalign():
+    with pytest.raises(ValueError, match='with_bbox=True'):
+        build_head(kpalign=None, dcc=DCC)
+    with pytest.raises(ValueError, match='kpalign=None'):
+        build_head(with_bbox=True, dcc=DCC)
+
+
+def test_dcc_coordinates_train_and_predict():
+    head = build_head(kpalign=None, dcc=DCC, with_bbox=True)
+    cls, ctr, pose_vecs, bboxes = head(fpn_feats())
+    assert [v.shape[1] for v in pose_vecs] == [32] * 5
+    losses = head.loss(fpn_feats(), data_samples())
+    assert torch.isfinite(losses['loss_kpt'])
+    sum(losses.values()).backward()
+    assert head.dcc.x_fc.weight.grad.abs().sum() > 0
+    assert head.conv_kpt.weight.grad.abs().sum() > 0
+    head.eval()
+    with torch.no_grad():
+        results = head.predict(fpn_feats(), data_samples(),
+                               dict(score_thr=0.0, max_per_img=5))
+    res = results[0]
+    assert res.keypoints.shape == (5, 17, 2)
+    # DCC keypoints lie in the bins spread over the padded predicted boxes
+    cx = (res.bboxes[:, 0] + res.bboxes[:, 2]) / 2
+    w = (res.bboxes[:, 2] - res.bboxes[:, 0]) * 1.25
+    assert (np.abs(res.keypoints[..., 0] - cx[:, None])
+            <= w[:, None] / 2 + 1e-3).all()
+    with pytest.raises(NotImplementedError, match='flip'):
+        head.predict([fpn_feats(), fpn_feats()], data_samples(),
+                     dict(flip_test=True))

@@ -139,8 +139,9 @@ class FCOSPoseHead(BaseHead):
     def forward_keypoints(
             self, feats: Sequence[Tensor],
             points: Sequence[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
-        """Keypoint offsets per level, (B, K, 2, H_l, W_l) in strides
-        (before the level scale), and the features for centerness."""
+        """Keypoint outputs per level, e.g. offsets (B, K, 2, H_l, W_l) in
+        strides multiplied by the level's ``scales``, and the features for
+        centerness."""
         raise NotImplementedError
 
     def init_weights(self):
@@ -170,15 +171,14 @@ class FCOSPoseHead(BaseHead):
 
         Returns:
             tuple: Per level: person logits (B, 1, H, W), centerness logits
-            (B, 1, H, W), keypoint offsets (B, K, 2, H, W) in strides and,
-            with the box branch, box distances (B, 4, H, W) in strides
+            (B, 1, H, W), the keypoint outputs of :meth:`forward_keypoints`
+            and, with the box branch, box distances (B, 4, H, W) in strides
             (else None).
         """
         points = self.level_points(feats)
         kpts, ctr_feats = self.forward_keypoints(feats, points)
         cls = [self.conv_cls(self.cls_tower(f)) for f in feats]
         ctr = [self.conv_centerness(f) for f in ctr_feats]
-        kpts = [scale(k) for scale, k in zip(self.scales, kpts)]
         bboxes = None
         if self.with_bbox:
             bboxes = [
@@ -235,7 +235,8 @@ class FCOSPoseHead(BaseHead):
             person (-1: background); ``centerness`` (B, N) (0 on
             background); ``bbox_targets`` (B, N, 4) side distances and
             ``kpt_targets`` (B, N, K, 2) keypoint offsets, both in strides;
-            ``kpt_weights`` (B, N, K) 1 for labelled keypoints of positives.
+            ``kpt_weights`` (B, N, K) 1 for labelled keypoints of positives;
+            ``areas`` (B, N) the assigned person's area.
         """
         all_points = torch.cat(points)
         strides = self.point_strides(points)
@@ -247,9 +248,12 @@ class FCOSPoseHead(BaseHead):
             pos = gt_inds >= 0
             kpts = all_points.new_zeros(len(all_points), self.num_keypoints, 2)
             vis = all_points.new_zeros(len(all_points), self.num_keypoints)
+            areas = all_points.new_zeros(len(all_points))
             if len(gt.bboxes):
-                kpts = gt.keypoints[gt_inds.clamp(min=0)].float()
-                vis = gt.keypoints_visible[gt_inds.clamp(min=0)].float()
+                idx = gt_inds.clamp(min=0)
+                kpts = gt.keypoints[idx].float()
+                vis = gt.keypoints_visible[idx].float()
+                areas = self._gt_areas(gt)[idx]
             targets.append(
                 dict(
                     pos=pos,
@@ -258,8 +262,17 @@ class FCOSPoseHead(BaseHead):
                     bbox_targets=ltrb / strides[:, None],
                     kpt_targets=self.encode_keypoints(kpts, all_points,
                                                       strides),
-                    kpt_weights=(vis > 0).float() * pos[:, None]))
+                    kpt_weights=(vis > 0).float() * pos[:, None],
+                    areas=areas))
         return {k: torch.stack([t[k] for t in targets]) for k in targets[0]}
+
+    @staticmethod
+    def _gt_areas(gt: InstanceData) -> Tensor:
+        """Person areas (G, ): the annotated ones, else the box areas."""
+        if 'areas' in gt:
+            return gt.areas.float()
+        wh = gt.bboxes[:, 2:] - gt.bboxes[:, :2]
+        return (wh[:, 0] * wh[:, 1]).float()
 
     # --------------------------------------------------------------- loss
     def loss(self,
@@ -282,7 +295,8 @@ class FCOSPoseHead(BaseHead):
         processes, so they stay finite with no positive at all."""
         pos = targets['pos']
         num_pos = reduce_mean(pos.sum().float()).clamp(min=1.0)
-        ctr_target = targets['centerness'][pos]
+        pos_targets = {k: v[pos] for k, v in targets.items() if k != 'pos'}
+        ctr_target = pos_targets['centerness']
         losses = dict(
             loss_cls=self.loss_cls(
                 self.flatten_levels(cls).reshape(-1, 1),
@@ -292,24 +306,43 @@ class FCOSPoseHead(BaseHead):
                 self.flatten_levels(ctr)[pos][:, 0],
                 ctr_target,
                 avg_factor=num_pos))
-        kpt_weights = (targets['kpt_weights'][pos] *
-                       ctr_target[:, None])[..., None].expand(-1, -1, 2)
-        losses['loss_kpt'] = self.loss_kpt(
-            self.flatten_levels(kpts)[pos],
-            targets['kpt_targets'][pos],
-            kpt_weights,
-            avg_factor=reduce_mean(kpt_weights.sum()).clamp(min=1e-6))
+        pos_points = torch.cat(points).expand(len(pos), -1, -1)[pos]
+        pos_strides = self.point_strides(points).expand_as(pos)[pos]
+        pos_boxes = None
         if self.with_bbox:
-            pos_points = torch.cat(points).expand(len(pos), -1, -1)[pos]
-            pos_strides = self.point_strides(points).expand_as(pos)[pos, None]
+            pos_boxes = distance2bbox(
+                pos_points,
+                self.flatten_levels(bboxes)[pos] * pos_strides[:, None])
             losses['loss_bbox'] = self.loss_bbox(
-                distance2bbox(pos_points,
-                              self.flatten_levels(bboxes)[pos] * pos_strides),
-                distance2bbox(pos_points,
-                              targets['bbox_targets'][pos] * pos_strides),
+                pos_boxes,
+                distance2bbox(
+                    pos_points,
+                    pos_targets['bbox_targets'] * pos_strides[:, None]),
                 ctr_target,
                 avg_factor=reduce_mean(ctr_target.sum()).clamp(min=1e-6))
+        losses.update(
+            self.keypoint_loss(
+                self.flatten_levels(kpts)[pos], pos_targets, pos_points,
+                pos_strides, pos_boxes))
         return losses
+
+    def keypoint_loss(self, kpt_preds: Tensor, targets: Dict[str, Tensor],
+                      points: Tensor, strides: Tensor,
+                      boxes: Optional[Tensor]) -> Dict[str, Tensor]:
+        """The keypoint loss of the P positive locations: ``loss_kpt`` on
+        the offsets (P, K, 2), over labelled keypoints, weighted by the
+        centerness target. ``targets`` holds the positives' rows of
+        :meth:`get_targets`; ``points`` (P, 2), ``strides`` (P, ) and the
+        predicted ``boxes`` (P, 4) (None without the box branch) are for
+        subclasses that predict keypoints in other ways."""
+        weights = targets['kpt_weights'] * targets['centerness'][:, None]
+        weights = weights[..., None].expand(-1, -1, 2)
+        return dict(
+            loss_kpt=self.loss_kpt(
+                kpt_preds,
+                targets['kpt_targets'],
+                weights,
+                avg_factor=reduce_mean(weights.sum()).clamp(min=1e-6)))
 
     # ------------------------------------------------------------ predict
     def predict(self,
@@ -338,20 +371,32 @@ class FCOSPoseHead(BaseHead):
         else:
             feats, scales = [feats], [1.0]
         flip = cfg.get('flip_test', False)
-        candidates = [
+        per_scale = [
             self._dense_candidates(f, flip, metainfo, cfg, 1 / s)
             for f, s in zip(feats, scales)
         ]
-        return [
-            self._select(*[torch.cat(c) for c in zip(*per_image)], cfg)
-            for per_image in zip(*candidates)
-        ]
+        results = []
+        for per_image in zip(*per_scale):  # the candidates of all scales
+            candidates = {
+                k:
+                None if per_image[0][k] is None else torch.cat(
+                    [c[k] for c in per_image])
+                for k in per_image[0]
+            }
+            results.append(self._select(candidates, cfg))
+        return results
 
     def _dense_candidates(self, feats, flip: bool, metainfo: dict, cfg: dict,
-                          factor: float) -> List[Tuple[Tensor, ...]]:
-        """Score-filtered, top-k candidates of each image of one scale:
-        (scores (n, ), keypoints (n, K, 2), boxes (n, 4)), coordinates
-        multiplied by ``factor``."""
+                          factor: float) -> List[Dict[str, Tensor]]:
+        """The score-filtered, top-k locations of each image at one scale.
+
+        Returns:
+            list[dict]: Per image, for n candidates: ``scores`` (n, ),
+            ``kpt_inputs`` (n, ...) (the keypoint outputs at the location),
+            ``points`` (n, 2), ``strides`` (n, ), ``boxes`` (n, 4) from the
+            box branch (None without it), all in this scale's input pixels,
+            and ``factors`` (n, ) that map them to the first scale.
+        """
         if flip:
             cls, ctr, kpts, bboxes = self._fuse_flipped(
                 self._probabilities(feats[0]), self._probabilities(feats[1]),
@@ -363,24 +408,33 @@ class FCOSPoseHead(BaseHead):
         all_points, strides = torch.cat(points), self.point_strides(points)
         scores = (self.flatten_levels(cls) *
                   self.flatten_levels(ctr)).sqrt()[..., 0]
-        keypoints = self.decode_keypoints(
-            self.flatten_levels(kpts), all_points, strides)
-        if bboxes is None:
-            boxes = torch.cat(
-                [keypoints.min(2).values,
-                 keypoints.max(2).values], -1)
-        else:
+        kpt_inputs = self.flatten_levels(kpts)
+        boxes = None
+        if bboxes is not None:
             boxes = distance2bbox(
                 all_points,
                 self.flatten_levels(bboxes) * strides[:, None])
         results = []
-        for img_scores, img_kpts, img_boxes in zip(scores, keypoints, boxes):
+        for i, img_scores in enumerate(scores):
             img_scores, _, keep, _ = filter_scores_and_topk(
                 img_scores[:, None], cfg.get('score_thr', 0.05),
                 cfg.get('nms_pre', 1000))
-            results.append((img_scores, img_kpts[keep] * factor,
-                            img_boxes[keep] * factor))
+            results.append(
+                dict(
+                    scores=img_scores,
+                    kpt_inputs=kpt_inputs[i][keep],
+                    points=all_points[keep],
+                    strides=strides[keep],
+                    boxes=None if boxes is None else boxes[i][keep],
+                    factors=img_scores.new_full(img_scores.shape, factor)))
         return results
+
+    def candidate_keypoints(self, candidates: Dict[str, Tensor]) -> Tensor:
+        """Keypoints (n, K, 2) of candidates (see :meth:`_dense_candidates`)
+        in their scale's input pixels: the decoded offsets."""
+        return self.decode_keypoints(candidates['kpt_inputs'],
+                                     candidates['points'],
+                                     candidates['strides'])
 
     def _probabilities(self, feats) -> LevelOutputs:
         cls, ctr, kpts, bboxes = self.forward(feats)
@@ -413,18 +467,35 @@ class FCOSPoseHead(BaseHead):
                       for a, b in zip(outs[3], flipped[3])]
         return cls, ctr, kpts, bboxes
 
-    def _select(self, scores: Tensor, keypoints: Tensor, boxes: Tensor,
+    def _select(self, candidates: Dict[str, Tensor],
                 cfg: dict) -> InstanceData:
         """NMS over the candidates of one image, then the best
-        ``max_per_img``."""
-        keep = self._nms(scores, keypoints, boxes, cfg.get('nms', {}))
+        ``max_per_img``; keypoints are computed before NMS only when NMS
+        needs them (OKS NMS, or boxes from the keypoints' extent)."""
+        nms_cfg = cfg.get('nms', {})
+        factors = candidates['factors'][:, None]
+        boxes, keypoints = candidates['boxes'], None
+        if boxes is None or nms_cfg.get('type', 'bbox') == 'oks':
+            keypoints = self.candidate_keypoints(candidates)
+            if boxes is None:
+                boxes = torch.cat(
+                    [keypoints.min(1).values,
+                     keypoints.max(1).values], -1)
+            keypoints = keypoints * factors[..., None]
+        boxes = boxes * factors
+        scores = candidates['scores']
+        keep = self._nms(scores, keypoints, boxes, nms_cfg)
         keep = keep[:cfg.get('max_per_img', 100)]
-        scores = scores[keep]
+        if keypoints is None:
+            kept = {k: v[keep] for k, v in candidates.items()}
+            keypoints = self.candidate_keypoints(kept) * factors[keep, None]
+        else:
+            keypoints = keypoints[keep]
         results = InstanceData(
-            keypoints=keypoints[keep],
-            keypoint_scores=scores[:, None].expand(-1, self.num_keypoints),
+            keypoints=keypoints,
+            keypoint_scores=scores[keep, None].expand(-1, self.num_keypoints),
             bboxes=boxes[keep],
-            bbox_scores=scores)
+            bbox_scores=scores[keep])
         return results.numpy()
 
     def _nms(self, scores: Tensor, keypoints: Tensor, boxes: Tensor,
