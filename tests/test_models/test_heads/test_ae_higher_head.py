@@ -151,11 +151,33 @@ def test_predict_decodes_instances_in_input_space(flip_test):
     assert len(preds[0].keypoint_scores) == len(keypoints)
 
 
-def test_test_cfg_and_head_agree_on_align_corners():
-    head = build_head(align_corners=True)
-    with pytest.raises(ValueError, match='align_corners'):
+def test_udp_decoding_aligns_corners_when_resizing():
+    # UDP decoding resizes with the corners aligned
+    head = build_head(
+        decoder=dict(CODEC, heatmap_size=(SIZE, SIZE), use_udp=True))
+    assert head.align_corners and not build_head().align_corners
+    with pytest.raises(ValueError, match='align_corners must be True'):
         head.predict(feats(1), data_samples(1), dict(align_corners=False))
     heatmaps, _, _ = head.forward_stages(feats())
     upsampled = torch.nn.functional.interpolate(
         heatmaps[0], size=(16, 16), mode='bilinear', align_corners=True)
     torch.testing.assert_close(head(feats())[0], (upsampled + heatmaps[1]) / 2)
+
+
+def test_multiscale_predict_averages_the_scales_and_keeps_input_tags():
+    head = build_head()
+    samples = data_samples(1)
+    x, x_small = feats(1), (torch.rand(1, C, SIZE // 8, SIZE // 8), )
+    test_cfg = dict(
+        multiscale_test=True, restore_heatmap_size=True, output_heatmaps=True)
+    preds, fields = head.predict([x, x_small], samples, test_cfg)
+    assert preds[0].keypoints.shape[1:] == (K, 2)
+
+    def restored(outputs):
+        return torch.nn.functional.interpolate(
+            outputs, size=(SIZE, SIZE), mode='bilinear', align_corners=False)
+
+    heatmaps, tags = head(x)
+    expected = (restored(heatmaps) + restored(head(x_small)[0])) / 2
+    torch.testing.assert_close(fields[0].heatmaps, expected[0])
+    torch.testing.assert_close(fields[0].tags, restored(tags)[0])

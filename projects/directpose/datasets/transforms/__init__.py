@@ -1,1 +1,5 @@
 __all__ = []
+
+from .pack_multiscale import PackMultiScalePoseInputs  # noqa: E402
+
+__all__ += ['PackMultiScalePoseInputs']

@@ -5,9 +5,10 @@ from typing import List, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 from mmengine.model import ModuleList
+from mmengine.structures import PixelData
 from mmpose.models.backbones.resnet import BasicBlock
 from mmpose.models.heads import AssociativeEmbeddingHead
-from mmpose.models.utils.tta import aggregate_heatmaps
+from mmpose.models.utils.tta import aggregate_heatmaps, flip_heatmaps
 from mmpose.registry import MODELS
 from mmpose.utils.typing import (ConfigType, Features, OptConfigType,
                                  OptSampleList, Predictions)
@@ -52,9 +53,6 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
             stage. Defaults to ``True``.
         scale_branch (dict, optional): Config of the scale-map branch,
             without ``in_channels``/``num_keypoints``. Defaults to ``None``.
-        align_corners (bool): How the 1/4 outputs are resized to 1/2 at
-            test time: ``True`` with UDP targets, ``False`` otherwise; must
-            equal ``test_cfg['align_corners']``. Defaults to ``False``.
         keypoint_loss (dict): Heatmap loss at each resolution, called as
             ``loss(pred, gt, None, mask[, scale=scale])``. Defaults to
             :class:`KeypointMSELoss`.
@@ -75,7 +73,6 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
                  num_basic_blocks: int = 4,
                  cat_output: bool = True,
                  scale_branch: OptConfigType = None,
-                 align_corners: bool = False,
                  keypoint_loss: ConfigType = dict(type='KeypointMSELoss'),
                  tag_loss: ConfigType = dict(type='AssociativeEmbeddingLoss'),
                  decoder: OptConfigType = None,
@@ -91,7 +88,6 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
             decoder=decoder,
             init_cfg=init_cfg)
         self.cat_output = cat_output
-        self.align_corners = align_corners
 
         deconv_in = in_channels + (self.out_channels if cat_output else 0)
         self.higher_layers = nn.Sequential(
@@ -141,6 +137,12 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
         heatmaps = [out[:, :K], self.higher_final_layer(y)]
         return heatmaps, out[:, K:], [x, y]
 
+    @property
+    def align_corners(self) -> bool:
+        """How heatmaps are resized at test time: with the corners aligned
+        for UDP decoding, by pixel areas otherwise."""
+        return bool(getattr(self.decoder, 'use_udp', False))
+
     def forward(self, feats: Sequence[Tensor]) -> Tuple[Tensor, Tensor]:
         """Test-time outputs at 1/2 resolution: the heatmaps of both
         resolutions averaged, (B, K, 2h, 2w), and the upsampled tags."""
@@ -157,19 +159,76 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
                 feats: Features,
                 batch_data_samples: OptSampleList,
                 test_cfg: ConfigType = {}) -> Predictions:
-        """:meth:`AssociativeEmbeddingHead.predict` (flip and multi-scale
-        test, AE grouping), also for a single-scale, non-flip test, where
-        its input check wants the features as a list while backbones return
-        a tuple."""
-        if test_cfg.get('align_corners', False) != self.align_corners:
+        """Flip and multi-scale test, then AE grouping.
+
+        As :meth:`AssociativeEmbeddingHead.predict`: ``feats`` is one
+        feature tuple, a ``[orig, flipped]`` pair with ``flip_test``, and a
+        list of those (input scale first) with ``multiscale_test``. Heatmaps
+        are averaged over flips and scales (resized to the input image with
+        ``restore_heatmap_size``, else to the input scale's heatmaps); tags
+        come from the input scale, the flipped ones concatenated as a second
+        tag dimension. Unlike mmpose's, it runs a plain single-scale test
+        and a multi-scale one (mmpose's misses the resizing size).
+
+        Returns:
+            list[InstanceData]: keypoints (N, K, 2) in the input space,
+            keypoint_scores (N, K) and bbox_scores (N, ), per image; with
+            ``output_heatmaps`` also the heatmaps and tags as ``PixelData``.
+        """
+        align_corners = test_cfg.get('align_corners', False)
+        if align_corners != self.align_corners:
             raise ValueError(
-                f'test_cfg.align_corners must equal the head\'s '
-                f'align_corners ({self.align_corners}): both say how '
-                'heatmaps are resized')
-        if isinstance(feats, tuple) and not (test_cfg.get('flip_test') or
-                                             test_cfg.get('multiscale_test')):
-            feats = list(feats)
-        return super().predict(feats, batch_data_samples, test_cfg)
+                f'test_cfg.align_corners must be {self.align_corners} with '
+                f'a decoder of use_udp={self.align_corners}: UDP maps '
+                'pixel centres (align_corners=True), the other codecs pixel '
+                'areas')
+        size = None
+        if test_cfg.get('restore_heatmap_size', False):
+            img_h, img_w = batch_data_samples[0].metainfo['img_shape']
+            size = (img_w, img_h)
+        if not test_cfg.get('multiscale_test', False):
+            feats = [feats]
+
+        scale_heatmaps = []
+        for scale_feats in feats:
+            heatmaps, tags = self._predict_one_scale(scale_feats,
+                                                     batch_data_samples,
+                                                     test_cfg)
+            scale_heatmaps.append(
+                aggregate_heatmaps(heatmaps, size, align_corners, 'average'))
+            if len(scale_heatmaps) == 1:  # tags of the input scale
+                batch_tags = aggregate_heatmaps(tags, size, align_corners,
+                                                'concat')
+        batch_heatmaps = aggregate_heatmaps(scale_heatmaps, None,
+                                            align_corners, 'average')
+
+        preds = self.decode((batch_heatmaps, batch_tags))
+        if test_cfg.get('output_heatmaps', False):
+            return preds, [
+                PixelData(heatmaps=h, tags=t)
+                for h, t in zip(batch_heatmaps.detach(), batch_tags.detach())
+            ]
+        return preds
+
+    def _predict_one_scale(
+            self, feats: Features, batch_data_samples: OptSampleList,
+            test_cfg: ConfigType) -> Tuple[List[Tensor], List[Tensor]]:
+        """The heatmaps and tags of one scale: [orig] or, with
+        ``flip_test``, [orig, flipped back]."""
+        if not test_cfg.get('flip_test', False):
+            heatmaps, tags = self.forward(feats)
+            return [heatmaps], [tags]
+        flip_indices = batch_data_samples[0].metainfo['flip_indices']
+        shift = test_cfg.get('shift_heatmap', False)
+        heatmaps, tags = self.forward(feats[0])
+        heatmaps_flip, tags_flip = self.forward(feats[1])
+        heatmaps_flip = flip_heatmaps(
+            heatmaps_flip,
+            flip_mode='heatmap',
+            flip_indices=flip_indices,
+            shift_heatmap=shift)
+        tags_flip = self._flip_tags(tags_flip, flip_indices, shift)
+        return [heatmaps, heatmaps_flip], [tags, tags_flip]
 
     def loss(self,
              feats: Sequence[Tensor],

@@ -1,0 +1,3 @@
+from .multiscale_data_preprocessor import MultiScalePoseDataPreprocessor
+
+__all__ = ['MultiScalePoseDataPreprocessor']

@@ -1,0 +1,3 @@
+from .multiscale_bottomup import MultiScaleBottomupPoseEstimator
+
+__all__ = ['MultiScaleBottomupPoseEstimator']
