@@ -1,0 +1,8 @@
+# Plain HigherHRNet (the baseline of SWAHR): the SWAHR config without the
+# scale-map branches and with the masked MSE heatmap loss, same schedule.
+_base_ = ['./swahr_higherhrnet-w32_4xb20-300e_coco-512x512.py']
+
+model = dict(
+    head=dict(
+        scale_branch=None,
+        keypoint_loss=dict(_delete_=True, type='KeypointMSELoss')))
