@@ -1,14 +1,17 @@
 """Runner-side pieces: safe checkpoint loading, hooks, launch helpers."""
+from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
                          register_safe_loader)
-from .hooks import SafeCheckpointHook
+from .hooks import EpochSeedHook, NonFiniteLossHook, SafeCheckpointHook
 from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
 
 register_safe_loader()
+install_atomic_writes()
 
 __all__ = [
-    'SafeCheckpointHook', 'UnsafeCheckpointError', 'build_runner',
-    'load_config', 'load_weights_only', 'register_safe_loader',
+    'AtomicLocalBackend', 'EpochSeedHook', 'NonFiniteLossHook',
+    'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
     'setup_cpu_distributed'
 ]

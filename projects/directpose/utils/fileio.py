@@ -24,6 +24,8 @@ def atomic_open(path: str, mode: str = 'w') -> Iterator:
     fd, tmp = tempfile.mkstemp(
         dir=folder, prefix=f'.{osp.basename(path)}.', suffix='.tmp')
     try:
+        # mkstemp makes the file private (0600); give it open()'s mode
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, mode) as f:
             yield f
             f.flush()
@@ -33,6 +35,12 @@ def atomic_open(path: str, mode: str = 'w') -> Iterator:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_json_atomic(obj: Any, path: str, **kwargs) -> None:
