@@ -1,0 +1,214 @@
+"""One method of a study: train (or load), test, then measure cost and
+speed, each stage saved so that an interrupted study goes on from there.
+
+State lives in ``<study work_dir>/<method>/``: ``state.json`` (the stages
+done, under the key of the config they were done with), mmengine's logs
+and checkpoints, and ``result.json`` (the method's row of the study) once
+all stages are done.
+"""
+import copy
+import hashlib
+import json
+import os.path as osp
+import time
+from typing import IO, Optional
+
+from mmengine.config import Config
+from tqdm import tqdm
+
+from directpose.engine import build_runner, load_config
+from directpose.utils import write_json_atomic
+from .metrics import accuracy, metric_style
+from .progress import ProgressBarHook
+from .spec import MethodSpec, StudySpec
+from .speed import SpeedMeter, describe_device, memory_kind
+
+
+def _digest(obj) -> str:
+    text = json.dumps(obj, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _point_at_dataset(cfg: Config, root: str) -> None:
+    """Make the dataloaders and evaluators of ``cfg`` read the synthetic
+    dataset in ``root``."""
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        if cfg.get(loader) is not None:
+            cfg[loader].dataset.data_root = root
+    for name in ('val_evaluator', 'test_evaluator'):
+        evaluators = cfg.get(name)
+        if evaluators is None:
+            continue
+        for evaluator in (evaluators
+                          if isinstance(evaluators, list) else [evaluators]):
+            if 'ann_file' in evaluator:
+                evaluator.ann_file = osp.join(root, 'annotations', 'val.json')
+
+
+def method_config(study: StudySpec, method: MethodSpec) -> Config:
+    """The method's config as the study runs it: its work dir under the
+    study's, pointed at the study's dataset, with the study-wide and then
+    the method's ``cfg_options`` merged in.
+
+    Raises:
+        FileNotFoundError: If the config file does not exist.
+    """
+    if not osp.isfile(method.config):
+        raise FileNotFoundError(
+            f'{study.path}: method {method.name!r}: config file '
+            f'{method.config} does not exist')
+    cfg = load_config(
+        method.config, work_dir=osp.join(study.work_dir, method.name))
+    if study.dataset is not None:
+        _point_at_dataset(cfg, study.dataset.root)
+    cfg.merge_from_dict(study.cfg_options)
+    cfg.merge_from_dict(method.cfg_options)
+    return cfg
+
+
+def method_keys(study: StudySpec, method: MethodSpec, cfg: Config) -> dict:
+    """Digests that say when a stage must be done again: ``model`` (config
+    and checkpoint: training and testing) and ``result`` (plus the speed
+    settings)."""
+    model = _digest([cfg.to_dict(), method.checkpoint])
+    return dict(model=model, result=_digest([model, study.to_dict()['speed']]))
+
+
+class MethodRun:
+    """Runs the stages of one method that are not done yet.
+
+    Args:
+        study (StudySpec): The study.
+        method (MethodSpec): The method, one of ``study.methods``.
+        progress (IO, optional): Where progress bars go (default stderr).
+    """
+
+    def __init__(self,
+                 study: StudySpec,
+                 method: MethodSpec,
+                 progress: Optional[IO] = None):
+        self.study = study
+        self.method = method
+        self.progress = progress
+        self.cfg = method_config(study, method)
+        self.keys = method_keys(study, method, self.cfg)
+        self.work_dir = self.cfg.work_dir
+        self.state_file = osp.join(self.work_dir, 'state.json')
+        self.result_file = osp.join(self.work_dir, 'result.json')
+
+    def _load_state(self) -> dict:
+        if osp.isfile(self.state_file):
+            with open(self.state_file) as f:
+                state = json.load(f)
+            if state.get('model_key') == self.keys['model']:
+                return state
+        return dict(model_key=self.keys['model'])
+
+    def _save(self, state: dict) -> None:
+        write_json_atomic(state, self.state_file, indent=1)
+
+    def run(self) -> dict:
+        """Do the missing stages; returns (and writes) the result."""
+        state = self._load_state()
+        if 'train' not in state:
+            # a run of this very config was interrupted: go on from its
+            # last checkpoint (never from one of another config)
+            resume = state.get('train_started', False) and osp.isfile(
+                osp.join(self.work_dir, 'last_checkpoint'))
+            state['train_started'] = True
+            self._save(state)
+            state['train'] = self.train(resume)
+            self._save(state)
+        checkpoint = state['train']['checkpoint']
+        if 'test' not in state:
+            state['test'] = self.test(checkpoint)
+            self._save(state)
+        if state.get('speed', {}).get('key') != self.keys['result']:
+            state['speed'] = self.measure(checkpoint)
+            self._save(state)
+        result = self.result(state)
+        write_json_atomic(result, self.result_file, indent=1)
+        return result
+
+    # ------------------------------------------------------------ stages
+    def train(self, resume: bool = False) -> dict:
+        """Train without validation (the test stage evaluates once); with
+        ``resume``, go on from the last checkpoint of an interrupted run.
+        A method with a ``checkpoint`` is not trained."""
+        if self.method.checkpoint:
+            return dict(checkpoint=self.method.checkpoint, seconds=None)
+        cfg = copy.deepcopy(self.cfg)
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+        if cfg.get('default_hooks', {}).get('checkpoint') is not None:
+            cfg.default_hooks.checkpoint.save_best = None
+        cfg.resume, cfg.load_from = resume, None
+        runner = build_runner(cfg)
+        runner.register_hook(ProgressBarHook(self.method.name, self.progress))
+        start = time.perf_counter()
+        runner.train()
+        seconds = time.perf_counter() - start
+        with open(osp.join(self.work_dir, 'last_checkpoint')) as f:
+            checkpoint = f.read().strip()
+        return dict(checkpoint=checkpoint, seconds=seconds)
+
+    def test(self, checkpoint: str) -> dict:
+        """Evaluate ``checkpoint`` with the config's test evaluator."""
+        cfg = copy.deepcopy(self.cfg)
+        cfg.load_from, cfg.resume = checkpoint, False
+        runner = build_runner(cfg)
+        runner.register_hook(ProgressBarHook(self.method.name, self.progress))
+        start = time.perf_counter()
+        metrics = runner.test()
+        return dict(
+            metrics={
+                k: float(v)
+                for k, v in metrics.items()
+            },
+            seconds=time.perf_counter() - start)
+
+    def measure(self, checkpoint: str) -> dict:
+        """Cost (parameters, FLOPs) and speed of the inference model."""
+        speed = self.study.speed
+        meter = SpeedMeter(self.cfg, checkpoint, speed.device)
+        images = meter.batches_from_test_set(speed.images)
+        complexity = meter.complexity(images[0])
+        series = speed.warmup + speed.runs
+        with tqdm(
+                total=series * (1 + len(speed.persons)),
+                desc=f'{self.method.name}: speed',
+                file=self.progress,
+                dynamic_ncols=True,
+                mininterval=1.0) as bar:
+            latency = meter.time(images, speed.warmup, speed.runs, bar.update)
+            persons = []
+            for num in speed.persons:
+                batch = meter.scene(num, speed.persons_image_size,
+                                    speed.persons_preset)
+                timed = meter.time([batch], speed.warmup, speed.runs,
+                                   bar.update)
+                persons.append(dict(persons=num, **timed))
+        return dict(
+            key=self.keys['result'],
+            device=describe_device(meter.device),
+            memory_kind=memory_kind(meter.device),
+            latency=latency,
+            persons=persons,
+            **complexity)
+
+    def result(self, state: dict) -> dict:
+        """The method's row: everything the report needs."""
+        metrics = state['test']['metrics']
+        return dict(
+            name=self.method.name,
+            config=self.method.config,
+            key=self.keys['result'],
+            checkpoint=state['train']['checkpoint'],
+            train_seconds=state['train']['seconds'],
+            test_seconds=state['test']['seconds'],
+            metric_style=metric_style(metrics),
+            accuracy=accuracy(metrics),
+            metrics=metrics,
+            **{
+                k: v
+                for k, v in state['speed'].items() if k != 'key'
+            })

@@ -1,0 +1,221 @@
+"""The study's outputs: a markdown table, a CSV file and two plots."""
+import csv
+import math
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+from directpose.utils import atomic_open
+from .metrics import ACCURACY_COLUMNS
+
+
+def _accuracy_columns(results: Sequence[dict]) -> List[str]:
+    styles = {r['metric_style'] for r in results if 'error' not in r}
+    columns: List[str] = []
+    for style in ('coco', 'crowdpose'):
+        if style in styles or (not styles and style == 'coco'):
+            columns += [
+                c for c, _ in ACCURACY_COLUMNS[style] if c not in columns
+            ]
+    return columns
+
+
+def _persons(results: Sequence[dict]) -> List[int]:
+    counts = {p['persons'] for r in results for p in r.get('persons', [])}
+    return sorted(counts)
+
+
+def _persons_entry(result: dict, num: int) -> Optional[dict]:
+    for entry in result.get('persons', []):
+        if entry['persons'] == num:
+            return entry
+    return None
+
+
+def _stat(summaries: dict, key: str, stat: str = 'median') -> float:
+    """``summaries[key][stat]``, NaN where absent."""
+    return summaries.get(key, {}).get(stat, float('nan'))
+
+
+def flat_row(result: dict, accuracy_columns: Sequence[str],
+             persons: Sequence[int]) -> Dict[str, object]:
+    """One method as a flat dict of numbers (NaN where absent): the CSV
+    row."""
+    nan = float('nan')
+    row: Dict[str, object] = dict(
+        method=result['name'],
+        config=result.get('config', ''),
+        error=result.get('error', ''))
+    for column in accuracy_columns:
+        row[column] = result.get('accuracy', {}).get(column, nan)
+    latency = result.get('latency', {})
+    flops = result.get('flops')
+    row.update(
+        params=result.get('params', nan),
+        flops=nan if flops is None else flops,
+        latency_ms=_stat(latency, 'total'),
+        latency_p25_ms=_stat(latency, 'total', 'p25'),
+        latency_p75_ms=_stat(latency, 'total', 'p75'),
+        postprocess_ms=_stat(latency, 'postprocess'),
+        memory_mib=nan
+        if latency.get('memory_mib') is None else latency['memory_mib'])
+    for num in persons:
+        entry = _persons_entry(result, num) or {}
+        row[f'persons_{num}_ms'] = _stat(entry, 'total')
+        row[f'persons_{num}_postprocess_ms'] = _stat(entry, 'postprocess')
+        row[f'persons_{num}_detected'] = _stat(entry, 'instances')
+    train = result.get('train_seconds')
+    row['train_s'] = nan if train is None else train
+    row['device'] = result.get('device', '')
+    return row
+
+
+def _fmt(value, digits: int = 1, scale: float = 1.0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return '-'
+    return f'{value * scale:.{digits}f}'
+
+
+def markdown_table(results: Sequence[dict]) -> str:
+    """The comparison as a markdown table with notes below it."""
+    acc = _accuracy_columns(results)
+    persons = _persons(results)
+    header = [
+        'Method', *acc, 'Params (M)', 'GFLOPs', 'Latency ms, median (IQR)',
+        'Post-proc. ms', 'Peak mem MiB', *[f'ms @{n} pers.' for n in persons],
+        'Train min'
+    ]
+    lines = [
+        '| ' + ' | '.join(header) + ' |',
+        '|' + '|'.join(['---'] + ['---:'] * (len(header) - 1)) + '|'
+    ]
+    notes = []
+    for result in results:
+        row = flat_row(result, acc, persons)
+        if result.get('error'):
+            cells = [result['name']] + ['-'] * (len(header) - 1)
+            notes.append(f"- **{result['name']}** failed: {result['error']}")
+        else:
+            iqr = row['latency_p75_ms'] - row['latency_p25_ms']
+            latency = f"{_fmt(row['latency_ms'])} ({_fmt(iqr)})"
+            cells = [
+                result['name'], *[_fmt(row[c], 3) for c in acc],
+                _fmt(row['params'], 2, 1e-6),
+                _fmt(row['flops'], 2, 1e-9), latency,
+                _fmt(row['postprocess_ms']),
+                _fmt(row['memory_mib']),
+                *[_fmt(row[f'persons_{n}_ms']) for n in persons],
+                _fmt(row['train_s'], 1, 1 / 60)
+            ]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    done = [r for r in results if not r.get('error')]
+    if done:
+        first = done[0]
+        shapes = ', '.join(
+            f"{r['name']} {'x'.join(map(str, r['input_shape'][1:]))}"
+            for r in done)
+        notes[:0] = [
+            f"- Device: {first['device']}. Latency: one `test_step` at "
+            'batch 1 (normalisation, network, decoding, rescaling; image '
+            'loading and resizing excluded) on test-set images, median '
+            f"and inter-quartile range of {first['latency']['total']['n']} "
+            'runs after warm-up. Post-proc.: the part of it spent outside '
+            'the network (score filtering, NMS, grouping).',
+            '- ms @N pers.: the same on synthetic scenes with N persons.',
+            f"- Peak mem: {first['memory_kind']}.",
+            '- Params and GFLOPs: the inference model (deploy mode), '
+            'network forward only (mmengine complexity analysis), at the '
+            f'input size of each method: {shapes}.',
+        ]
+    return '\n'.join(lines + [''] + notes) + '\n'
+
+
+def write_csv(results: Sequence[dict], path: str) -> None:
+    acc = _accuracy_columns(results)
+    persons = _persons(results)
+    rows = [flat_row(r, acc, persons) for r in results]
+    with atomic_open(path, 'w') as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _figure():
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot_accuracy_vs_latency(results: Sequence[dict], path: str) -> None:
+    """AP against median latency (IQR as error bars), one point a
+    method."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for result in results:
+        if result.get('error'):
+            continue
+        total = result['latency']['total']
+        ap = result['accuracy']['AP']
+        ax.errorbar(
+            total['median'],
+            ap,
+            xerr=[[total['median'] - total['p25']],
+                  [total['p75'] - total['median']]],
+            fmt='o',
+            capsize=3,
+            label=result['name'])
+        ax.annotate(
+            result['name'], (total['median'], ap),
+            textcoords='offset points',
+            xytext=(5, 5))
+    device = next(r['device'] for r in results if not r.get('error'))
+    ax.set_xlabel(f'latency per image, ms ({device})')
+    ax.set_ylabel('AP')
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=120)
+    plt.close(fig)
+
+
+def plot_latency_vs_persons(results: Sequence[dict], path: str) -> None:
+    """Latency (solid) and its post-processing part (dashed) against the
+    number of persons in the image."""
+    plt = _figure()
+    fig, ax = plt.subplots(figsize=(5.5, 4))
+    for result in results:
+        if result.get('error') or not result.get('persons'):
+            continue
+        counts = [p['persons'] for p in result['persons']]
+        line, = ax.plot(
+            counts, [p['total']['median'] for p in result['persons']],
+            'o-',
+            label=result['name'])
+        ax.plot(
+            counts, [p['postprocess']['median'] for p in result['persons']],
+            'x--',
+            color=line.get_color(),
+            label=f"{result['name']} post-proc.")
+    ax.set_xlabel('persons in the image')
+    ax.set_ylabel('latency per image, ms')
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize='small')
+    fig.tight_layout()
+    with atomic_open(path, 'wb') as f:
+        fig.savefig(f, format='png', dpi=120)
+    plt.close(fig)
+
+
+def write_report(results: Sequence[dict], work_dir: str) -> str:
+    """Write ``results.md``, ``results.csv``, ``ap_vs_latency.png`` and
+    ``latency_vs_persons.png`` into ``work_dir``; returns the table."""
+    table = markdown_table(results)
+    with atomic_open(osp.join(work_dir, 'results.md'), 'w') as f:
+        f.write(table)
+    write_csv(results, osp.join(work_dir, 'results.csv'))
+    if any(not r.get('error') for r in results):
+        plot_accuracy_vs_latency(results,
+                                 osp.join(work_dir, 'ap_vs_latency.png'))
+        plot_latency_vs_persons(results,
+                                osp.join(work_dir, 'latency_vs_persons.png'))
+    return table

@@ -1,0 +1,218 @@
+"""Study files: which methods to compare, on which data, and how to time
+them.
+
+A study is an mmengine config file (see ``configs/studies/``)::
+
+    work_dir = 'work_dirs/my_study'       # results and one folder a method
+    dataset = dict(                       # optional: made if absent, and
+        type='synthetic', root='data/synthetic-coco-easy',  # every method
+        preset='easy', format='coco')     # is pointed at it
+    cfg_options = {'train_dataloader.num_workers': 0}  # every method
+    speed = dict(runs=20, persons=(1, 5, 10, 20, 40))   # see SpeedSpec
+    methods = [
+        dict(name='RTMO', config='configs/rtmo/....py'),
+        dict(name='DirectPose', config='configs/directpose/....py',
+             checkpoint='https://.../directpose.pth',  # no training
+             cfg_options={'train_cfg.max_epochs': 10}),
+    ]
+"""
+import os.path as osp
+import re
+from dataclasses import asdict, dataclass, field
+from typing import List, Optional, Tuple
+
+from mmengine.config import Config
+
+_NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
+_STUDY_KEYS = {'work_dir', 'dataset', 'cfg_options', 'speed', 'methods'}
+_METHOD_KEYS = {'name', 'config', 'checkpoint', 'cfg_options'}
+_DATASET_KEYS = {'type', 'root', 'preset', 'format', 'num_train', 'num_val'}
+
+
+class StudyError(ValueError):
+    """A study file that cannot be run; the message names the field."""
+
+
+@dataclass
+class MethodSpec:
+    """One method of a study.
+
+    Args:
+        name (str): Row label and folder name under the study's work dir.
+        config (str): The method's config file.
+        checkpoint (str, optional): Weights to test instead of training.
+        cfg_options (dict): Overrides of the config, merged after the
+            study-wide ``cfg_options``.
+    """
+
+    name: str
+    config: str
+    checkpoint: Optional[str] = None
+    cfg_options: dict = field(default_factory=dict)
+
+
+@dataclass
+class SpeedSpec:
+    """How speed and cost are measured.
+
+    Args:
+        device (str): 'auto' (CUDA when available), 'cpu' or 'cuda[:i]'.
+        warmup (int): Untimed runs before each timed series.
+        runs (int): Timed runs (batch 1) of each series; medians and
+            inter-quartile ranges are reported.
+        images (int): Test-set images the latency series cycles through.
+        persons (tuple[int]): Person counts of the synthetic scenes timed
+            for latency against the number of persons.
+        persons_image_size (int): Side of those scenes, in pixels (the test
+            pipeline then resizes them to the model's input).
+        persons_preset (str): Synthetic preset the scenes are drawn from.
+    """
+
+    device: str = 'auto'
+    warmup: int = 3
+    runs: int = 20
+    images: int = 10
+    persons: Tuple[int, ...] = (1, 5, 10, 20, 40)
+    persons_image_size: int = 256
+    persons_preset: str = 'standard'
+
+
+@dataclass
+class DatasetSpec:
+    """A synthetic dataset that the study makes if absent and points every
+    method's dataloaders and evaluators at.
+
+    Args:
+        root (str): Its folder (``annotations/{train,val}.json``,
+            ``train/``, ``val/``).
+        preset (str): 'easy' or 'standard'.
+        format (str): 'coco' or 'crowdpose'.
+        num_train (int, optional): Training images (preset's default).
+        num_val (int, optional): Validation images (preset's default).
+    """
+
+    root: str
+    preset: str = 'easy'
+    format: str = 'coco'
+    num_train: Optional[int] = None
+    num_val: Optional[int] = None
+
+
+@dataclass
+class StudySpec:
+    """A parsed study file; see the module docstring."""
+
+    path: str
+    work_dir: str
+    methods: List[MethodSpec]
+    speed: SpeedSpec = field(default_factory=SpeedSpec)
+    dataset: Optional[DatasetSpec] = None
+    cfg_options: dict = field(default_factory=dict)
+
+    def method(self, name: str) -> MethodSpec:
+        for method in self.methods:
+            if method.name == name:
+                return method
+        raise StudyError(f'{self.path}: no method named {name!r}; it has '
+                         f'{[m.name for m in self.methods]}')
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _check_keys(where: str, given: dict, allowed: set) -> None:
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise StudyError(f'{where}: unknown field(s) {unknown}; expected '
+                         f'some of {sorted(allowed)}')
+
+
+def _plain(value):
+    """ConfigDicts and tuples of a config as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _parse_method(path: str, index: int, entry) -> MethodSpec:
+    where = f'{path}: methods[{index}]'
+    if not isinstance(entry, dict):
+        raise StudyError(f'{where}: expected a dict with a `config`, got '
+                         f'{type(entry).__name__}')
+    _check_keys(where, entry, _METHOD_KEYS)
+    if not entry.get('config'):
+        raise StudyError(f'{where}: `config` (a method config file) is '
+                         'missing')
+    name = entry.get('name') or osp.splitext(osp.basename(entry['config']))[0]
+    if not _NAME.match(name):
+        raise StudyError(f'{where}: name {name!r} must be letters, digits '
+                         "and '_.+-' (it names a folder)")
+    options = _plain(entry.get('cfg_options') or {})
+    if not isinstance(options, dict):
+        raise StudyError(f'{where}: `cfg_options` must be a dict')
+    return MethodSpec(name, entry['config'], entry.get('checkpoint'), options)
+
+
+def _parse_speed(path: str, given) -> SpeedSpec:
+    given = _plain(given or {})
+    _check_keys(f'{path}: speed', given, set(SpeedSpec.__dataclass_fields__))
+    speed = SpeedSpec(**given)
+    speed.persons = tuple(int(n) for n in speed.persons)
+    for key in ('warmup', 'runs', 'images', 'persons_image_size'):
+        if int(getattr(speed, key)) < (0 if key == 'warmup' else 1):
+            raise StudyError(f'{path}: speed.{key} must be a positive '
+                             f'integer, got {getattr(speed, key)!r}')
+    if any(n < 0 for n in speed.persons):
+        raise StudyError(f'{path}: speed.persons must be person counts '
+                         f'>= 0, got {speed.persons}')
+    return speed
+
+
+def _parse_dataset(path: str, given) -> Optional[DatasetSpec]:
+    if given is None:
+        return None
+    given = _plain(given)
+    _check_keys(f'{path}: dataset', given, _DATASET_KEYS)
+    if given.pop('type', 'synthetic') != 'synthetic':
+        raise StudyError(f"{path}: dataset.type must be 'synthetic' (other "
+                         'data is named by the method configs themselves)')
+    if 'root' not in given:
+        raise StudyError(f'{path}: dataset.root (its folder) is missing')
+    return DatasetSpec(**given)
+
+
+def load_study(path: str, work_dir: Optional[str] = None) -> StudySpec:
+    """Read and check a study file.
+
+    Args:
+        path (str): The study config file.
+        work_dir (str, optional): Overrides the file's ``work_dir``
+            (default ``work_dirs/<study name>``).
+
+    Returns:
+        StudySpec: The study.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'study file {path} does not exist')
+    cfg = Config.fromfile(path)
+    _check_keys(path, {k
+                       for k in cfg.keys() if not k.startswith('_')},
+                _STUDY_KEYS)
+    methods = cfg.get('methods')
+    if not methods or not isinstance(methods, (list, tuple)):
+        raise StudyError(f'{path}: `methods` must be a non-empty list of '
+                         'dicts with a `config`')
+    parsed = [_parse_method(path, i, m) for i, m in enumerate(methods)]
+    names = [m.name for m in parsed]
+    if len(set(names)) != len(names):
+        raise StudyError(f'{path}: method names must be unique, got {names}')
+    default_dir = osp.join('work_dirs', osp.splitext(osp.basename(path))[0])
+    return StudySpec(
+        path=path,
+        work_dir=work_dir or cfg.get('work_dir') or default_dir,
+        methods=parsed,
+        speed=_parse_speed(path, cfg.get('speed')),
+        dataset=_parse_dataset(path, cfg.get('dataset')),
+        cfg_options=_plain(cfg.get('cfg_options') or {}))

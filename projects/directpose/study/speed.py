@@ -1,0 +1,212 @@
+"""Latency, throughput, peak memory and cost of a pose model's inference.
+
+Everything is measured on the *inference model*: built from the config,
+loaded from the checkpoint, in eval mode and switched to deploy mode
+(``model.switch_to_deploy()``, which e.g. drops DirectPose's training-only
+heatmap branch). One timed run is ``model.test_step`` on a collated batch
+that the config's test pipeline made: normalisation, network, decoding and
+rescaling to the image; reading and resizing the image are not timed.
+"""
+import copy
+import ctypes
+from typing import Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import Compose, pseudo_collate
+from mmpose.apis import init_model
+from mmpose.registry import DATASETS
+
+from directpose.datasets.synthetic import render_scene
+from .timing import STAGES, StageTimer, summarize
+
+
+def resolve_device(device: str = 'auto') -> str:
+    """'auto' becomes 'cuda' when a GPU is visible, else 'cpu'."""
+    if device == 'auto':
+        return 'cuda' if torch.cuda.is_available() else 'cpu'
+    if device.startswith('cuda') and not torch.cuda.is_available():
+        raise RuntimeError(f'device {device!r} asked for, but CUDA is not '
+                           'available')
+    return device
+
+
+def describe_device(device: str) -> str:
+    """E.g. 'cpu (2 threads)' or 'cuda: NVIDIA H100'."""
+    if device.startswith('cuda'):
+        return f'{device}: {torch.cuda.get_device_name(device)}'
+    return f'cpu ({torch.get_num_threads()} threads)'
+
+
+class _PeakMemory:
+    """Peak memory added while the ``with`` block runs, in MiB (``mib``).
+
+    On CUDA: ``torch.cuda.max_memory_allocated`` above what was allocated
+    before. On CPU: the process's peak resident set size (``VmHWM``,
+    reset through ``/proc/self/clear_refs``) above its size before; None
+    where the peak cannot be reset (not Linux).
+    """
+
+    def __init__(self, device: str):
+        self.device = device
+        self.mib: Optional[float] = None
+
+    @staticmethod
+    def _status(field: str) -> int:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith(field + ':'):
+                    return int(line.split()[1]) * 1024
+        raise KeyError(field)
+
+    def __enter__(self) -> '_PeakMemory':
+        if self.device.startswith('cuda'):
+            torch.cuda.synchronize(self.device)
+            torch.cuda.reset_peak_memory_stats(self.device)
+            self._base = torch.cuda.memory_allocated(self.device)
+            return self
+        try:
+            # hand freed heap memory back first, so that the peak counts
+            # what inference needs, not what earlier work left resident
+            ctypes.CDLL('libc.so.6').malloc_trim(0)
+            with open('/proc/self/clear_refs', 'w') as f:
+                f.write('5')  # resets VmHWM to the current RSS
+            self._base = self._status('VmRSS')
+        except OSError:
+            self._base = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.device.startswith('cuda'):
+            torch.cuda.synchronize(self.device)
+            peak = torch.cuda.max_memory_allocated(self.device)
+        elif self._base is None:
+            return
+        else:
+            peak = self._status('VmHWM')
+        self.mib = max(peak - self._base, 0) / 2**20
+
+
+def memory_kind(device: str) -> str:
+    """What :class:`_PeakMemory` measures on ``device``, for tables."""
+    if device.startswith('cuda'):
+        return 'CUDA max_memory_allocated during inference'
+    return 'peak RSS increase during inference (CPU)'
+
+
+class SpeedMeter:
+    """Times the inference model of one config.
+
+    Args:
+        cfg (Config): The method's (merged) config.
+        checkpoint (str, optional): Weights; random init if None (timings
+            of the network are right, post-processing may not be).
+        device (str): 'auto', 'cpu' or 'cuda[:i]'.
+    """
+
+    def __init__(self,
+                 cfg: Config,
+                 checkpoint: Optional[str] = None,
+                 device: str = 'auto'):
+        self.device = resolve_device(device)
+        self.cfg = copy.deepcopy(cfg)
+        self.model = init_model(
+            copy.deepcopy(cfg), checkpoint, device=self.device)
+        self.model.switch_to_deploy()
+        self.pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
+        self._sync = self.device.startswith('cuda')
+
+    # ------------------------------------------------------------ batches
+    def batch_from_images(self, images: Sequence[np.ndarray]) -> dict:
+        """Collate BGR images, each through the test pipeline."""
+        samples = []
+        for i, image in enumerate(images):
+            info = dict(img=image, img_id=i, id=i, img_path=None)
+            info.update(copy.deepcopy(self.model.dataset_meta))
+            samples.append(self.pipeline(info))
+        return pseudo_collate(samples)
+
+    def batches_from_test_set(self, num: int) -> List[dict]:
+        """Batches of one of the first ``num`` test-set images."""
+        dataset = DATASETS.build(self.cfg.test_dataloader.dataset)
+        return [
+            pseudo_collate([dataset[i]])
+            for i in range(min(num, len(dataset)))
+        ]
+
+    def scene(self,
+              num_persons: int,
+              image_size: int = 256,
+              preset: str = 'standard',
+              batch_size: int = 1) -> dict:
+        """A batch of synthetic scenes with ``num_persons`` each."""
+        images = [
+            render_scene(
+                num_persons, image_size, seed=[num_persons, i],
+                preset=preset)[0] for i in range(batch_size)
+        ]
+        return self.batch_from_images(images)
+
+    # ------------------------------------------------------------- timing
+    def time(self,
+             batches: Sequence[dict],
+             warmup: int = 3,
+             runs: int = 20,
+             tick: Optional[Callable[[], None]] = None) -> Dict[str, dict]:
+        """Time ``runs`` test steps cycling through ``batches``.
+
+        Returns:
+            dict: For each of :data:`STAGES`, ``total`` and ``instances``
+            (persons predicted), the :func:`summarize` of its values, in
+            milliseconds for times; ``memory_mib``: peak memory added.
+        """
+        samples = []
+        with StageTimer(self.model, self._sync) as timer, \
+                _PeakMemory(self.device) as memory:
+            for i in range(warmup + runs):
+                stages = timer.run(batches[i % len(batches)])
+                if i >= warmup:
+                    samples.append(stages)
+                if tick is not None:
+                    tick()
+        result = {
+            key: summarize([s[key] * 1e3 for s in samples])
+            for key in (*STAGES, 'total')
+        }
+        result['instances'] = summarize([s['instances'] for s in samples])
+        result['memory_mib'] = memory.mib
+        return result
+
+    def throughput(self,
+                   batch: dict,
+                   warmup: int = 2,
+                   runs: int = 10,
+                   tick: Optional[Callable[[], None]] = None) -> float:
+        """Images per second of test steps on ``batch``."""
+        timed = self.time([batch], warmup, runs, tick)
+        return len(batch['inputs']) / (timed['total']['median'] / 1e3)
+
+    def complexity(self, batch: dict) -> Dict[str, Optional[float]]:
+        """Parameters and FLOPs of the network's forward (mode 'tensor':
+        backbone, neck, head) on the preprocessed ``batch``, by mmengine's
+        complexity analysis; decoding (NMS, grouping, RTMO's DCC on the
+        kept persons) is not counted."""
+        from mmengine.analysis import get_model_complexity_info
+        with torch.no_grad():
+            inputs = self.model.data_preprocessor(batch, False)['inputs']
+        params = sum(p.numel() for p in self.model.parameters())
+        flops = None
+        try:
+            info = get_model_complexity_info(
+                self.model,
+                inputs=(inputs, None),
+                show_table=False,
+                show_arch=False)
+            flops = float(info['flops'])
+        except Exception as error:  # a head that jit tracing cannot follow
+            print(f'FLOP count failed: {error!r}', flush=True)
+        return dict(
+            params=float(params),
+            flops=flops,
+            input_shape=list(inputs.shape[1:]))

@@ -1,0 +1,115 @@
+"""A micro study end to end (tools/compare.py's code path): one row per
+method with the expected columns and finite numbers; a rerun skips the
+finished methods; a changed method runs again."""
+import csv
+import io
+import math
+import os.path as osp
+
+import pytest
+
+from directpose.study import load_study, run_study
+from directpose.study.study import finished_result
+
+METHODS = {
+    'DirectPose':
+    'configs/directpose/'
+    'directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py',
+    'RTMO':
+    'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
+    'SWAHR':
+    'configs/swahr/'
+    'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py',
+}
+COLUMNS = [
+    'AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'params', 'flops', 'latency_ms',
+    'postprocess_ms', 'memory_mib', 'persons_1_ms', 'persons_3_ms'
+]
+
+
+def write_study(path, root, work_dir, repo_root, runs=1):
+    methods = [
+        dict(name=name, config=osp.join(repo_root, config))
+        for name, config in METHODS.items()
+        if osp.isfile(osp.join(repo_root, config))
+    ]
+    options = {
+        'train_cfg.max_epochs': 1,  # 8 images, batch 4: two iterations
+        'train_dataloader.batch_size': 4,
+    }
+    for loader in ('train', 'val', 'test'):
+        options[f'{loader}_dataloader.num_workers'] = 0
+        options[f'{loader}_dataloader.persistent_workers'] = False
+    path.write_text(
+        f'work_dir = {work_dir!r}\n'
+        f'dataset = dict(type="synthetic", root={root!r}, preset="easy", '
+        'format="coco", num_train=8, num_val=4)\n'
+        f'cfg_options = {options!r}\n'
+        f'speed = dict(warmup=0, runs={runs}, images=1, persons=(1, 3), '
+        'persons_image_size=64)\n'
+        f'methods = {methods!r}\n')
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def study(tmp_path_factory, synthetic_coco, repo_root):
+    tmp = tmp_path_factory.mktemp('micro_study')
+    path = write_study(tmp / 'micro.py', synthetic_coco, str(tmp / 'work'),
+                       repo_root)
+    spec = load_study(path)
+    stream = io.StringIO()
+    results = run_study(spec, stream=stream)
+    return spec, results, stream.getvalue()
+
+
+def test_micro_study_table_has_a_row_per_method(study):
+    spec, results, log = study
+    names = [m.name for m in spec.methods]
+    assert [r['name'] for r in results] == names
+    assert not [r for r in results if r.get('error')], log
+    with open(osp.join(spec.work_dir, 'results.csv')) as f:
+        rows = list(csv.DictReader(f))
+    assert [row['method'] for row in rows] == names
+    for row in rows:
+        for column in COLUMNS:
+            assert math.isfinite(float(row[column])), (row['method'], column)
+        assert float(row['params']) > 1e5 and float(row['flops']) > 1e6
+        assert float(row['latency_ms']) > 0
+    with open(osp.join(spec.work_dir, 'results.md')) as f:
+        table = f.read()
+    assert table.startswith('| Method | AP | AP50 | AP75 | APM | APL | AR |')
+    for name in names:
+        assert sum(
+            line.startswith(f'| {name} |') for line in table.splitlines()) == 1
+    for plot in ('ap_vs_latency.png', 'latency_vs_persons.png'):
+        assert osp.getsize(osp.join(spec.work_dir, plot)) > 1000
+
+
+def test_rerun_skips_finished_methods(study):
+    spec, first, _ = study
+    stream = io.StringIO()
+    again = run_study(spec, stream=stream)
+    assert stream.getvalue().count('done before, skipped') == len(first)
+    assert again == first
+
+
+def test_changed_method_is_not_finished(study):
+    spec, _, _ = study
+    name = spec.methods[0].name
+    assert finished_result(spec, name) is not None
+    spec.methods[0].cfg_options = {'model.test_cfg.max_per_img': 7}
+    assert finished_result(spec, name) is None
+    spec.methods[0].cfg_options = {}
+
+
+def test_missing_config_gives_a_clear_error_row(tmp_path, synthetic_coco):
+    path = tmp_path / 'broken.py'
+    path.write_text(
+        f'work_dir = {str(tmp_path / "work")!r}\n'
+        f'dataset = dict(root={synthetic_coco!r}, num_train=8, num_val=4)\n'
+        'methods = [dict(name="Ghost", config="configs/none/ghost.py")]\n')
+    results = run_study(load_study(str(path)), stream=io.StringIO())
+    assert results[0]['name'] == 'Ghost'
+    assert 'configs/none/ghost.py does not exist' in results[0]['error']
+    with open(tmp_path / 'work' / 'results.md') as f:
+        assert 'Ghost** failed' in f.read()

@@ -1,0 +1,50 @@
+"""Compare pose estimation methods: train (or load), test and time each
+method of a study under one runner and evaluator, then print and save the
+comparison (``results.md``, ``results.csv``, plots) in the study's work
+dir. An interrupted study, run again, skips the methods already done.
+
+Example::
+
+    python tools/compare.py configs/studies/synthetic_quick.py
+
+See ``docs/comparative_study.md``.
+"""
+import argparse
+import sys
+
+import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+from directpose.study import load_study, markdown_table, run_study
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Compare pose estimation methods (a study file)')
+    parser.add_argument('study', help='study config file')
+    parser.add_argument(
+        '--work-dir', help='where results go (default: the study\'s)')
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        metavar='METHOD',
+        help='run only these methods (the table shows all finished ones)')
+    parser.add_argument(
+        '--verbose',
+        action='store_true',
+        help='show the runners\' logs instead of progress bars')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    study = load_study(args.study, args.work_dir)
+    results = run_study(study, only=args.only, verbose=args.verbose)
+    print()
+    print(markdown_table(results))
+    print(f'written to {study.work_dir}/results.md, results.csv, '
+          'ap_vs_latency.png, latency_vs_persons.png')
+    if any(r.get('error') for r in results):
+        sys.exit(1)
+
+
+if __name__ == '__main__':
+    main()
