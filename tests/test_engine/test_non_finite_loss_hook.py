@@ -30,7 +30,7 @@ class _ToyModel(BaseModel):
         self.weight_at_last_forward = self.linear.weight.detach().clone()
         self.calls += 1
         bad = out * 0 + (self.bad_value if self.calls > self.bad_at else 1)
-        return dict(loss_good=out.abs(), loss_bad=bad, acc=out * 0)
+        return dict(loss_good=(out - 10)**2, loss_bad=bad, acc=out * 0)
 
 
 def _runner(tmp_path, model):
@@ -44,7 +44,7 @@ def _runner(tmp_path, model):
             collate_fn=dict(type='pseudo_collate'),
             batch_size=2,
             num_workers=0),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.01)),
         train_cfg=dict(by_epoch=True, max_epochs=2),
         custom_hooks=[NonFiniteLossHook()],
         default_hooks=dict(checkpoint=None, logger=None),
