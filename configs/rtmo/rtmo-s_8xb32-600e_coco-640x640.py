@@ -3,4 +3,8 @@
 _base_ = ['mmpose::body_2d_keypoint/rtmo/coco/rtmo-s_8xb32-600e_coco-640x640.py']
 
 custom_imports = dict(imports=['directpose'], allow_failed_imports=False)
-custom_hooks = _base_.custom_hooks + [dict(type='SafeCheckpointHook')]
+custom_hooks = _base_.custom_hooks + [
+    dict(type='SafeCheckpointHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='EpochSeedHook'),
+]

@@ -81,6 +81,8 @@ custom_hooks = [
         priority=48),
     dict(type='SyncNormHook', priority=48),
     dict(type='SafeCheckpointHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='EpochSeedHook'),
 ]
 
 model = dict(
