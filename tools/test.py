@@ -57,7 +57,7 @@ def main():
         if not isinstance(evaluators, (list, tuple)):
             evaluators = [evaluators]
         cfg.test_evaluator = [*evaluators, dump]
-    runner = build_runner(cfg)
+    runner = build_runner(cfg, phase='test')
     if args.out:
         runner.register_hook(_SaveMetrics(args.out), 'LOWEST')
     runner.test()

@@ -58,7 +58,7 @@ def main():
         cfg.load_from = None if args.resume == 'auto' else args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
-    build_runner(cfg).train()
+    build_runner(cfg, phase='train').train()
 
 
 if __name__ == '__main__':

@@ -6,6 +6,7 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from .config_checks import check_config
 from .launch import setup_cpu_distributed
 
 
@@ -39,7 +40,21 @@ def load_config(path: str,
     return cfg
 
 
-def build_runner(cfg: Config) -> Runner:
-    """Build the Runner, setting up gloo first on machines without a GPU."""
+def build_runner(cfg: Config, phase: Optional[str] = None) -> Runner:
+    """Check the config, then build the Runner, setting up gloo first on
+    machines without a GPU.
+
+    Args:
+        cfg (Config): The merged config.
+        phase (str, optional): 'train' or 'test': which data must exist
+            (see :func:`~directpose.engine.config_checks.check_config`).
+            None checks no data paths.
+
+    Raises:
+        ConfigError: The config names unknown modules or arguments, the
+            dataset and the model disagree on the keypoints, or data is
+            missing; the message says what to fix.
+    """
+    check_config(cfg, phase)
     setup_cpu_distributed(cfg)
     return Runner.from_cfg(cfg)
