@@ -36,8 +36,8 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
     sums over the images divided by the batch size, i.e. averaged over
     images like HigherHRNet and SWAHR). Testing (``forward``): the 1/4
     heatmaps are resized to 1/2 and averaged with the 1/2 heatmaps, the tags
-    are resized to 1/2; :meth:`AssociativeEmbeddingHead.predict` then does
-    the flip/multi-scale aggregation and the AE grouping.
+    are resized to 1/2; ``predict`` then aggregates flips and scales and
+    groups with the AE decoder.
 
     Args:
         in_channels (int): Channels of the backbone's last feature map.
@@ -90,13 +90,13 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
         self.cat_output = cat_output
 
         deconv_in = in_channels + (self.out_channels if cat_output else 0)
-        self.higher_layers = nn.Sequential(
-            self._make_deconv_layers(deconv_in, [higher_channels],
-                                     [deconv_kernel_size]), *[
-                                         BasicBlock(higher_channels,
-                                                    higher_channels)
-                                         for _ in range(num_basic_blocks)
-                                     ])
+        deconv = self._make_deconv_layers(deconv_in, [higher_channels],
+                                          [deconv_kernel_size])
+        blocks = [
+            BasicBlock(higher_channels, higher_channels)
+            for _ in range(num_basic_blocks)
+        ]
+        self.higher_layers = nn.Sequential(deconv, *blocks)
         self.higher_final_layer = nn.Conv2d(higher_channels, num_keypoints, 1)
 
         if scale_branch is None:
