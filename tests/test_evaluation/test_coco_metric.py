@@ -1,14 +1,13 @@
 """mmpose's CocoMetric (xtcocotools) gives AP 1.0 when fed the ground truth
 as predictions: on synthetic-coco, synthetic-crowdpose (crowdpose mode) and
 the real samples."""
-import json
 import os.path as osp
-from collections import defaultdict
 
-import numpy as np
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.evaluation import CocoMetric
+
+from directpose.evaluation import annotations_as_results, results_to_samples
 
 COCO_META = 'configs/_base_/datasets/coco.py'
 CROWDPOSE_META = 'configs/_base_/datasets/crowdpose.py'
@@ -21,12 +20,6 @@ def evaluate_ground_truth(ann_file,
                           **metric_kwargs):
     """Evaluate the annotations of ``ann_file``, moved right by ``shift``
     pixels, as predictions against themselves."""
-    with open(ann_file) as f:
-        coco = json.load(f)
-    anns_by_image = defaultdict(list)
-    for ann in coco['annotations']:
-        if ann['num_keypoints'] > 0 and not ann.get('iscrowd', 0):
-            anns_by_image[ann['image_id']].append(ann)
     metric = CocoMetric(
         ann_file=ann_file,
         score_mode='bbox',
@@ -34,20 +27,9 @@ def evaluate_ground_truth(ann_file,
         outfile_prefix=str(tmp_path / 'results'),
         **metric_kwargs)
     metric.dataset_meta = parse_pose_metainfo(dict(from_file=metainfo))
-    samples = []
-    for image in coco['images']:
-        anns = anns_by_image[image['id']]
-        kpts = np.array([a['keypoints']
-                         for a in anns]).reshape(len(anns), -1, 3)
-        samples.append(
-            dict(
-                id=[a['id'] for a in anns],  # bottom-up: all instance ids
-                img_id=image['id'],
-                pred_instances=dict(
-                    keypoints=kpts[..., :2] + [shift, 0],
-                    keypoint_scores=(kpts[..., 2] > 0).astype(np.float32),
-                    bbox_scores=np.ones(len(anns))),
-                gt_instances={}))
+    samples = results_to_samples(
+        annotations_as_results(ann_file, shift),
+        metric.dataset_meta['num_keypoints'])
     metric.process([], samples)
     return metric.evaluate(size=len(samples))
 
