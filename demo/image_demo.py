@@ -1,0 +1,69 @@
+"""Predict the poses in one image and draw them (skeletons and person scores)
+with mmpose's PoseLocalVisualizer. Works for every bottom-up config here
+(DirectPose, RTMO, SWAHR/HigherHRNet).
+
+    python demo/image_demo.py CONFIG CHECKPOINT IMAGE [--out-file OUT]
+
+CONFIG may be a model-zoo name; CHECKPOINT a file, a URL or a model-zoo name
+(downloaded into the checkpoint cache first).
+"""
+import argparse
+import os.path as osp
+
+import directpose  # noqa: F401  (first: the mmcv.ops fallback)
+
+# isort: split
+import mmcv
+from mmpose.apis import inference_bottomup
+
+from directpose.apis import draw_predictions, init_model
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description='Draw the predicted poses of an image')
+    parser.add_argument('config', help='config file or model-zoo name')
+    parser.add_argument(
+        'checkpoint', help='checkpoint file, URL or model-zoo name')
+    parser.add_argument('image', help='image file')
+    parser.add_argument(
+        '--out-file',
+        help='where to write the drawn image (default: vis_<image name> in '
+        'the current folder)')
+    parser.add_argument(
+        '--device', help="e.g. 'cpu' or 'cuda:0' (default: cuda:0 if any)")
+    parser.add_argument(
+        '--kpt-thr',
+        type=float,
+        default=0.3,
+        help='keypoints scored below this are not drawn')
+    parser.add_argument('--radius', type=int, default=3)
+    parser.add_argument('--thickness', type=int, default=1)
+    parser.add_argument(
+        '--draw-bbox', action='store_true', help='also draw the boxes')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if not osp.isfile(args.image):
+        raise SystemExit(f'image {args.image} not found')
+    model = init_model(args.config, args.checkpoint, device=args.device)
+    sample = inference_bottomup(model, args.image)[0]
+    image = mmcv.imread(args.image, channel_order='rgb')
+    drawn = draw_predictions(
+        model,
+        image,
+        sample,
+        kpt_thr=args.kpt_thr,
+        radius=args.radius,
+        thickness=args.thickness,
+        draw_bbox=args.draw_bbox)
+    out_file = args.out_file or f'vis_{osp.basename(args.image)}'
+    mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file)
+    num = len(sample.pred_instances)
+    print(f'{num} person(s) predicted; drawn into {out_file}')
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,94 @@
+"""demo/image_demo.py draws each method's predictions on an image (no
+display), and draw_predictions draws skeletons and person scores."""
+import glob
+import importlib.util
+import os.path as osp
+import sys
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.structures import InstanceData
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from mmpose.registry import MODELS
+from mmpose.structures import PoseDataSample
+
+from directpose.apis import draw_predictions
+
+TINY_CONFIGS = {
+    'directpose':
+    'configs/directpose/directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-'
+    '256x256.py',
+    'rtmo':
+    'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
+    'swahr':
+    'configs/swahr/swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-'
+    '128x128.py',
+}
+
+
+@pytest.fixture(scope='module')
+def demo(repo_root):
+    spec = importlib.util.spec_from_file_location(
+        'image_demo', osp.join(repo_root, 'demo/image_demo.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize('method', sorted(TINY_CONFIGS))
+def test_demo_draws_an_image(method, demo, repo_root, synthetic_coco, tmp_path,
+                             monkeypatch, capsys):
+    config = TINY_CONFIGS[method]
+    model = MODELS.build(Config.fromfile(osp.join(repo_root, config)).model)
+    model.init_weights()
+    checkpoint = tmp_path / f'{method}.pth'
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    image = sorted(glob.glob(osp.join(synthetic_coco, 'val', '*')))[0]
+    out_file = tmp_path / 'drawn.jpg'
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setattr(sys, 'argv', [
+        'image_demo.py', config,
+        str(checkpoint), image, '--out-file',
+        str(out_file), '--device', 'cpu'
+    ])
+    demo.main()
+    assert 'person(s) predicted' in capsys.readouterr().out
+    drawn = cv2.imread(str(out_file))
+    assert drawn.shape == cv2.imread(image).shape
+
+
+def fake_model():
+    meta = parse_pose_metainfo(
+        dict(from_file='configs/_base_/datasets/coco.py'))
+    return SimpleNamespace(cfg=Config(dict()), dataset_meta=meta)
+
+
+def sample_with_one_person():
+    keypoints = np.stack([np.linspace(40, 160, 17),
+                          np.linspace(30, 170, 17)],
+                         axis=-1)
+    instances = InstanceData(
+        keypoints=keypoints[None],
+        keypoint_scores=np.full((1, 17), 0.9),
+        bbox_scores=np.array([0.87]))
+    return PoseDataSample(pred_instances=instances)
+
+
+def test_draw_predictions_draws_keypoints_links_and_scores(
+        repo_root, monkeypatch):
+    monkeypatch.chdir(repo_root)
+    image = np.zeros((200, 200, 3), dtype=np.uint8)
+    model, sample = fake_model(), sample_with_one_person()
+    plain = draw_predictions(model, image, sample, show_scores=False)
+    assert plain.shape == image.shape
+    x, y = sample.pred_instances.keypoints[0, 8].astype(int)
+    assert plain[y, x].any()  # a keypoint is drawn
+    assert (plain.sum(axis=2) > 0).sum() > 17 * 9  # and more: the links
+    scored = draw_predictions(model, image, sample)
+    assert (scored != plain).any()  # the score label
+    hidden = draw_predictions(model, image, sample, kpt_thr=0.95)
+    assert not hidden.any()  # nothing above the threshold
