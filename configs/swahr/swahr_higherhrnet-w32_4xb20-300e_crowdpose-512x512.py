@@ -4,7 +4,7 @@
 # W32-512 COCO recipe.
 _base_ = ['./swahr_higherhrnet-w32_4xb20-300e_coco-512x512.py']
 
-dataset_type = 'CrowdPoseDataset'
+dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
 data_root = 'data/crowdpose/'
 
 default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))

@@ -3,7 +3,7 @@
 # the official experiments/crowd_pose/higher_hrnet/w48_640_adam_lr1e-3.yaml.
 _base_ = ['./swahr_higherhrnet-w48_8xb10-300e_coco-640x640.py']
 
-dataset_type = 'CrowdPoseDataset'
+dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
 data_root = 'data/crowdpose/'
 
 default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))

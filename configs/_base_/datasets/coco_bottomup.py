@@ -1,6 +1,6 @@
 # COCO person keypoints (17), bottom-up data mode: whole images, all persons.
 # Expects data/coco/{annotations,train2017,val2017} (mmpose's layout).
-dataset_type = 'CocoDataset'
+dataset_type = 'CheckedCocoDataset'  # mmpose's CocoDataset + checks
 data_mode = 'bottomup'
 data_root = 'data/coco/'
 

@@ -1,6 +1,6 @@
 # CrowdPose (14 keypoints), bottom-up data mode; trained on trainval, tested
 # on test. Expects data/crowdpose/{annotations,images} (mmpose's layout).
-dataset_type = 'CrowdPoseDataset'
+dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
 data_mode = 'bottomup'
 data_root = 'data/crowdpose/'
 

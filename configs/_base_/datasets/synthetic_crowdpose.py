@@ -3,7 +3,7 @@
 #   python tools/dataset/make_synthetic.py --format crowdpose --preset easy
 _base_ = ['./synthetic_coco.py']
 
-dataset_type = 'CrowdPoseDataset'
+dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
 data_root = 'data/synthetic-crowdpose-easy/'
 train_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))
 val_dataloader = dict(dataset=dict(type=dataset_type, data_root=data_root))

@@ -1,6 +1,11 @@
 """Datasets: the synthetic humanoid generator and the bottom-up transforms."""
-from .synthetic import (SYNTHETIC_PRESETS, make_synthetic_dataset,
-                        render_scene)
+from .checked_coco import (AnnotationError, CheckedCocoDataset,
+                           CheckedCrowdPoseDataset, ImageLoadError)
+from .synthetic import SYNTHETIC_PRESETS, make_synthetic_dataset, render_scene
 from .transforms import *  # noqa: F401,F403
 
-__all__ = ['SYNTHETIC_PRESETS', 'make_synthetic_dataset', 'render_scene']
+__all__ = [
+    'SYNTHETIC_PRESETS', 'make_synthetic_dataset', 'render_scene',
+    'AnnotationError', 'CheckedCocoDataset', 'CheckedCrowdPoseDataset',
+    'ImageLoadError'
+]
