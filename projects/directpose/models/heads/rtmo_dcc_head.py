@@ -1,4 +1,5 @@
 """RTMO with its Dynamic Coordinate Classifier taken from the registry."""
+import torch
 from mmpose.models.heads import RTMOHead
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType
@@ -26,3 +27,25 @@ class RTMODCCHead(RTMOHead):
         super().__init__(num_keypoints=num_keypoints, dcc_cfg=None, **kwargs)
         self.dcc = MODELS.build(
             dict(dcc_cfg, num_keypoints=num_keypoints, loss_mle=None))
+
+    def loss(self, feats, batch_data_samples, train_cfg: ConfigType = {}):
+        """RTMOHead's losses, also for a batch without positives.
+
+        Then mmpose's head logs ``num_samples`` as a float, which mmengine's
+        ``parse_losses`` refuses, and returns ``loss_cls`` alone, which
+        leaves most parameters without gradients (an error under DDP). Here
+        ``num_samples`` is a tensor and the missing terms are zeros that
+        reach every parameter.
+        """
+        losses = super().loss(feats, batch_data_samples, train_cfg)
+        losses['num_samples'] = torch.as_tensor(
+            losses['num_samples'], dtype=torch.float).to(losses['loss_cls'])
+        if 'loss_oks' not in losses:  # no positive in the batch
+            zero = sum(p.sum() for p in self.parameters()) * 0
+            names = ['loss_bbox', 'loss_vis', 'loss_oks']
+            if self.use_aux_loss and hasattr(self, 'loss_bbox_aux'):
+                names.append('loss_bbox_aux')
+            if hasattr(self, 'loss_mle') and self.loss_mle.loss_weight > 0:
+                names.append('loss_mle')
+            losses.update({name: zero for name in names})
+        return losses

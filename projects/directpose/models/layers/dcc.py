@@ -18,6 +18,7 @@ from typing import Sequence, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmcv.cnn import Scale
 from mmengine.model import BaseModule
 from mmpose.models.utils.transformer import GAUEncoder, SinePositionalEncoding
@@ -264,7 +265,17 @@ class DCC(BaseModule):
 
     def _keypoint_feats(self, feats: Tensor) -> Tensor:
         """Instance features [..., C] -> keypoint features [..., K, F]."""
-        kpt_feats = self.pose_to_kpts(feats.reshape(-1, self.in_channels))
+        flat = feats.reshape(-1, self.in_channels)
+        if self.training and len(flat) == 1 and isinstance(
+                self.pose_to_kpts, nn.Sequential):
+            # BatchNorm1d has no batch statistics of a single instance (a
+            # batch with one positive): normalise with the running ones
+            fc, bn = self.pose_to_kpts
+            kpt_feats = F.batch_norm(
+                fc(flat), bn.running_mean, bn.running_var, bn.weight, bn.bias,
+                False, 0.0, bn.eps)
+        else:
+            kpt_feats = self.pose_to_kpts(flat)
         kpt_feats = kpt_feats.view(*feats.shape[:-1], self.num_keypoints,
                                    self.feat_channels)
         if self.gau is not None:
