@@ -1,0 +1,155 @@
+"""Several processes on CPU (gloo): tools/dist_train.sh trains each method's
+synthetic config, and tools/dist_test.sh gathers the predictions of both
+processes into the same results and metrics as one process.
+
+(RTMO's tiny config is trained with two processes in test_train_test.py.)
+"""
+import json
+import os
+import pickle
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from conftest import point_config_at
+from mmengine.config import Config
+from mmpose.registry import MODELS
+
+CONFIGS = {
+    'directpose': 'configs/directpose/'
+    'directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py',
+    'swahr':
+    'configs/swahr/swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py',
+    'rtmo': 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
+}
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def _env():
+    return dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(_free_port()),
+        OMP_NUM_THREADS='1')
+
+
+def _run(args, cwd):
+    proc = subprocess.run(
+        args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('method', ['directpose', 'swahr'])
+def test_dist_train_two_processes(method, repo_root, synthetic_coco, tmp_path):
+    out = _run([
+        'bash', 'tools/dist_train.sh', CONFIGS[method], '2', '--work-dir',
+        str(tmp_path), '--cfg-options',
+        *point_config_at(synthetic_coco, batch_size=2)
+    ], repo_root)
+    assert 'Distributed training: True' in out
+    # 8 images, 2 a batch and a process: 2 iterations, not 4
+    assert 'Epoch(train) [1][2/2]' in out
+    assert 'coco/AP' in out  # validated with both processes
+    assert (tmp_path / 'epoch_1.pth').is_file()
+
+
+@pytest.fixture(scope='module')
+def rtmo_checkpoint(repo_root, tmp_path_factory):
+    """Freshly initialised tiny RTMO weights (a plain state dict)."""
+    cfg = Config.fromfile(f"{repo_root}/{CONFIGS['rtmo']}")
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = tmp_path_factory.mktemp('rtmo') / 'init.pth'
+    torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)
+
+
+def _test(procs, checkpoint, out_dir, opts, repo_root):
+    """tools/test.py (1 process) or tools/dist_test.sh: (dumped predictions,
+    metrics)."""
+    args = [
+        '--work-dir',
+        str(out_dir), '--out',
+        str(out_dir / 'metrics.json'), '--dump',
+        str(out_dir / 'results.pkl'), '--cfg-options', *opts
+    ]
+    if procs == 1:
+        _run([
+            sys.executable, 'tools/test.py', CONFIGS['rtmo'], checkpoint, *args
+        ], repo_root)
+    else:
+        log = _run([
+            'bash', 'tools/dist_test.sh', CONFIGS['rtmo'], checkpoint,
+            str(procs), *args
+        ], repo_root)
+        assert 'Distributed training: True' in log
+    with open(out_dir / 'results.pkl', 'rb') as f:
+        results = pickle.load(f)
+    return results, json.loads((out_dir / 'metrics.json').read_text())
+
+
+def _pseudo_ground_truth(results, ann_file, out_file):
+    """The annotation file with each image's best prediction as its only
+    person, so that an untrained model scores a non-trivial AP."""
+    coco = json.loads(open(ann_file).read())
+    coco['annotations'] = []
+    for r in results:
+        pred = r['pred_instances']
+        best = int(np.argmax(pred['bbox_scores']))
+        x1, y1, x2, y2 = (float(v) for v in pred['bboxes'][best])
+        kpts = pred['keypoints'][best]
+        coco['annotations'].append(
+            dict(
+                id=len(coco['annotations']) + 1,
+                image_id=int(r['img_id']),
+                category_id=1,
+                keypoints=[float(v) for xy in kpts for v in (xy[0], xy[1], 2)],
+                num_keypoints=len(kpts),
+                bbox=[x1, y1, x2 - x1, y2 - y1],
+                area=max((x2 - x1) * (y2 - y1), 1.0),
+                iscrowd=0))
+    with open(out_file, 'w') as f:
+        json.dump(coco, f)
+
+
+@pytest.mark.slow
+def test_dist_test_gathers_the_same_results_as_one_process(
+        rtmo_checkpoint, repo_root, synthetic_coco, tmp_path):
+    # keep every candidate: an untrained model scores low
+    opts = point_config_at(synthetic_coco) + ['model.test_cfg.score_thr=0']
+    first, _ = _test(1, rtmo_checkpoint, tmp_path / 'first', opts, repo_root)
+    pseudo = tmp_path / 'pseudo_val.json'
+    _pseudo_ground_truth(first, f'{synthetic_coco}/annotations/val.json',
+                         pseudo)
+    opts += [
+        f'val_evaluator.ann_file={pseudo}', f'test_evaluator.ann_file={pseudo}'
+    ]
+
+    single, single_metrics = _test(1, rtmo_checkpoint, tmp_path / '1proc',
+                                   opts, repo_root)
+    multi, multi_metrics = _test(2, rtmo_checkpoint, tmp_path / '2proc', opts,
+                                 repo_root)
+    assert 0.1 < single_metrics['coco/AP'] <= 1
+    assert multi_metrics == pytest.approx(single_metrics, abs=1e-9)
+    # all 4 validation images, each once, in the same order
+    assert len(single) == 4
+    assert [r['img_id'] for r in multi] == [r['img_id'] for r in single]
+    for a, b in zip(single, multi):
+        for key in ('keypoints', 'keypoint_scores', 'bboxes'):
+            np.testing.assert_allclose(
+                a['pred_instances'][key],
+                b['pred_instances'][key],
+                rtol=1e-5,
+                atol=1e-4)
