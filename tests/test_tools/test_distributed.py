@@ -64,6 +64,64 @@ def test_dist_train_two_processes(method, repo_root, synthetic_coco, tmp_path):
     assert (tmp_path / 'epoch_1.pth').is_file()
 
 
+FAKE_SRUN = r"""#!/usr/bin/env bash
+# srun for tests: records its arguments, then starts --ntasks copies of the
+# command on this machine with the variables slurm sets
+echo "$@" > "$SRUN_LOG"
+ntasks=1
+while [[ $# -gt 0 && "$1" == -* ]]; do
+    case "$1" in
+        --ntasks=*) ntasks="${1#--ntasks=}" ;;
+        -p) shift ;;
+    esac
+    shift
+done
+pids=()
+for ((i = 0; i < ntasks; i++)); do
+    SLURM_PROCID=$i SLURM_LOCALID=$i SLURM_NTASKS=$ntasks \
+        SLURM_NODELIST=localhost "$@" &
+    pids+=($!)
+done
+status=0
+for pid in "${pids[@]}"; do wait "$pid" || status=1; done
+exit $status
+"""
+
+
+@pytest.mark.slow
+def test_slurm_train_on_a_cpu_partition(repo_root, synthetic_coco, tmp_path):
+    bin_dir = tmp_path / 'bin'
+    bin_dir.mkdir()
+    (bin_dir / 'srun').write_text(FAKE_SRUN)
+    (bin_dir / 'srun').chmod(0o755)
+    env = dict(
+        _env(),
+        PATH=f"{bin_dir}:{os.environ['PATH']}",
+        SRUN_LOG=str(tmp_path / 'srun_args'),
+        MASTER_ADDR='127.0.0.1',
+        GPUS='2',
+        GPUS_PER_NODE='0',
+        TASKS_PER_NODE='2')
+    env['MASTER_PORT'] = env['PORT']
+    proc = subprocess.run([
+        'bash', 'tools/slurm_train.sh', 'cpu', 'tiny', CONFIGS['rtmo'],
+        str(tmp_path / 'work'), '--cfg-options',
+        *point_config_at(synthetic_coco, batch_size=2)
+    ],
+                          cwd=repo_root,
+                          env=env,
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    srun_args = (tmp_path / 'srun_args').read_text()
+    assert '--gres' not in srun_args and '--ntasks-per-node=2' in srun_args
+    assert 'Distributed training: True' in out
+    assert 'Epoch(train) [1][2/2]' in out  # 8 images, 2 x 2 a step
+    assert (tmp_path / 'work' / 'epoch_1.pth').is_file()
+
+
 @pytest.fixture(scope='module')
 def rtmo_checkpoint(repo_root, tmp_path_factory):
     """Freshly initialised tiny RTMO weights (a plain state dict)."""
