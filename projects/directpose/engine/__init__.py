@@ -2,6 +2,7 @@
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
                          register_safe_loader)
+from .config_checks import ConfigError, check_config
 from .hooks import EpochSeedHook, NonFiniteLossHook, SafeCheckpointHook
 from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
@@ -10,8 +11,8 @@ register_safe_loader()
 install_atomic_writes()
 
 __all__ = [
-    'AtomicLocalBackend', 'EpochSeedHook', 'NonFiniteLossHook',
-    'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
-    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
-    'setup_cpu_distributed'
+    'AtomicLocalBackend', 'ConfigError', 'check_config', 'EpochSeedHook',
+    'NonFiniteLossHook', 'install_atomic_writes', 'SafeCheckpointHook',
+    'UnsafeCheckpointError', 'build_runner', 'load_config',
+    'load_weights_only', 'register_safe_loader', 'setup_cpu_distributed'
 ]
