@@ -15,6 +15,7 @@ from directpose.engine.config_checks import (ConfigError, check_config,
 
 DIRECTPOSE = 'configs/directpose/directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py'  # noqa: E501
 RTMO = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py'
+SWAHR = 'configs/swahr/swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py'  # noqa: E501
 
 
 def _config(path, *options, root=None):
@@ -118,6 +119,19 @@ def test_rtmo_metainfo_files_are_compared_too(synthetic_coco):
         'train_dataloader.dataset has 14' in message
     assert 'model.head.loss_oks.metainfo' in message
     assert 'model.head.assigner.oks_calculator.metainfo' in message
+
+
+def test_per_keypoint_lists_are_compared_too(repo_root):
+    # SWAHR moved to 14-keypoint data without its decoding order
+    cfg = _config(SWAHR,
+                  'train_dataloader.dataset.type=CheckedCrowdPoseDataset',
+                  'val_dataloader.dataset.type=CheckedCrowdPoseDataset',
+                  'test_dataloader.dataset.type=CheckedCrowdPoseDataset',
+                  'model.head.num_keypoints=14')
+    message = _problems(cfg, phase=None)
+    assert 'model.head.decoder.decode_keypoint_order (a list of 17) has ' \
+        '17 keypoints but train_dataloader.dataset has 14' in message
+    assert 'model.head.num_keypoints' not in message
 
 
 def test_missing_synthetic_data_says_which_command_makes_it(tmp_path):

@@ -56,6 +56,8 @@ _CHECK_ARGUMENTS = {'MODELS', 'DATASETS', 'TRANSFORMS', 'HOOKS', 'METRICS'}
 _NOT_ARGUMENTS = {'type', 'priority'}
 # sub-configs that are plain settings even when they have a 'type'
 _SETTINGS = {'train_cfg', 'test_cfg'}
+# model settings with one entry per keypoint
+_PER_KEYPOINT_LISTS = ('flip_indices', 'decode_keypoint_order')
 _SYNTHETIC = re.compile(r'synthetic-(coco|crowdpose)-(easy|standard)')
 
 
@@ -226,8 +228,9 @@ def _did_you_mean(name: str, choices) -> str:
 
 
 def check_keypoint_counts(cfg: Config) -> List[str]:
-    """The datasets and every ``num_keypoints``/``metainfo`` in the model
-    agree on the number of keypoints."""
+    """The datasets and every ``num_keypoints``, ``metainfo``,
+    ``flip_indices`` and ``decode_keypoint_order`` in the model agree on
+    the number of keypoints."""
     datasets = []
     for loader in ('train', 'val', 'test'):
         loader_cfg = cfg.get(f'{loader}_dataloader')
@@ -284,6 +287,8 @@ def _model_keypoint_counts(node, path) -> Iterator[Tuple[str, int]]:
         for key, value in node.items():
             if key == 'num_keypoints' and isinstance(value, int):
                 yield f'{path}.num_keypoints={value}', value
+            elif key in _PER_KEYPOINT_LISTS and isinstance(value, list):
+                yield f'{path}.{key} (a list of {len(value)})', len(value)
             elif key == 'metainfo' and isinstance(value, (str, dict)):
                 found = _metainfo_keypoints(value)
                 if found is not None:
