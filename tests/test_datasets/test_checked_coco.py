@@ -238,6 +238,11 @@ def test_malformed_entries_name_file_and_entry(data, edit, expected):
     assert 'annotations/train.json' in str(info.value)
 
 
+def test_an_image_list_without_annotations_is_enough_for_testing(data):
+    _edit(data, lambda coco: coco.pop('annotations'), split='val')
+    assert len(_dataset(data, 'val', test_mode=True)) == 4
+
+
 @pytest.mark.parametrize('text', ['{"images": [', '', '[1, 2]'])
 def test_a_file_that_is_not_coco_json_is_named(data, text):
     (data / 'annotations' / 'train.json').write_text(text)

@@ -48,7 +48,7 @@ def _runner(tmp_path, model):
         train_cfg=dict(by_epoch=True, max_epochs=2),
         custom_hooks=[NonFiniteLossHook()],
         default_hooks=dict(checkpoint=None, logger=None),
-        default_scope='mmengine',
+        default_scope='mmpose',  # the scope every other test runs in
         experiment_name=f'non_finite_{tmp_path.name}')
 
 
