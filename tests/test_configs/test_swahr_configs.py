@@ -18,7 +18,8 @@ CONFIGS = sorted(
     for p in glob.glob(osp.join(REPO, 'configs', 'swahr', '*.py')))
 FULL_SIZE = [c for c in CONFIGS if 'higherhrnet-w' in c]
 TINY = [c for c in CONFIGS if 'synthetic' in c]
-SWAHR_TINY = [c for c in TINY if osp.basename(c).startswith('swahr_')][0]
+SWAHR_TINY = ('configs/swahr/'
+              'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py')
 
 
 def load(path):
