@@ -1,9 +1,6 @@
-__all__ = []
+from .aux_heatmap_branch import AuxiliaryHeatmapBranch
+from .dcc import DCC
+from .kpalign import KPAlign
+from .scale_map import ScaleMapBranch
 
-from .dcc import DCC  # noqa: E402
-
-__all__ += ['DCC']
-
-from .scale_map import ScaleMapBranch  # noqa: E402
-
-__all__ += ['ScaleMapBranch']
+__all__ = ['AuxiliaryHeatmapBranch', 'DCC', 'KPAlign', 'ScaleMapBranch']

@@ -1,5 +1,3 @@
-__all__ = []
+from .swahr_loss import AdaptiveHeatmapLoss
 
-from .swahr_loss import AdaptiveHeatmapLoss  # noqa: E402
-
-__all__ += ['AdaptiveHeatmapLoss']
+__all__ = ['AdaptiveHeatmapLoss']
