@@ -1,9 +1,10 @@
 # The ablations of the main job's models, trained the same way as
 # configs/studies/synthetic_quick.py (synthetic-coco `easy`, same schedules,
-# same seed): DirectPose without KPAlign and without the training-only
-# heatmap branch; HigherHRNet without SAHR/WAHR, with SAHR only and with
-# WAHR only. Compare with the DirectPose and SWAHR rows of the main job.
-# About 35 minutes on 2 CPU cores.
+# same seed): DirectPose without KPAlign (the naive regression), without
+# the training-only heatmap branch, and with DCC coordinates instead of
+# KPAlign; HigherHRNet without SAHR/WAHR, with SAHR only and with WAHR only.
+# Compare with the DirectPose and SWAHR rows of the main job. About 40
+# minutes on 2 CPU cores.
 #
 #   python tools/compare.py configs/studies/synthetic_ablations.py
 _base_ = ['./synthetic_quick.py']
@@ -21,6 +22,28 @@ methods = [
         name='DirectPose-no-heatmap',
         config=_directpose,
         cfg_options={'model.head.heatmap_branch': None}),
+    dict(
+        name='DirectPose-DCC',
+        config=_directpose,
+        cfg_options={
+            'model.head.kpalign': None,
+            'model.head.with_bbox': True,
+            'model.head.dcc': {
+                'type': 'DCC',
+                'in_channels': 64,
+                'feat_channels': 32,
+                'num_bins': (64, 64),
+                'spe_channels': 32,
+                'gau_cfg': {
+                    's': 32,
+                    'expansion_factor': 2,
+                    'dropout_rate': 0.0,
+                    'drop_path': 0.0,
+                    'act_fn': 'SiLU',
+                    'pos_enc': 'add'
+                }
+            }
+        }),
     dict(
         name='HigherHRNet',
         config='configs/swahr/'
