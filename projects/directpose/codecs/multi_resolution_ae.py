@@ -1,11 +1,13 @@
 """Associative-embedding targets at several heatmap resolutions, for
 HigherHRNet-style heads (1/4-resolution heatmaps and tags, plus heatmaps at
 higher resolutions)."""
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmpose.codecs import AssociativeEmbedding
 from mmpose.registry import KEYPOINT_CODECS
+
+from .ae_grouping import fill_missing_keypoints, group_keypoints_by_tags
 
 
 @KEYPOINT_CODECS.register_module()
@@ -33,7 +35,9 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
           at ``heatmap_size``.
         - keypoint_weights (np.ndarray): (N, K).
 
-    Decoding is :class:`AssociativeEmbedding`'s.
+    Decoding is :class:`AssociativeEmbedding`'s, with its grouping and
+    missing-keypoint filling replaced by faster equivalents
+    (:mod:`.ae_grouping`).
 
     Args:
         input_size (tuple): Image size ``(w, h)``.
@@ -100,3 +104,28 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
             # assume (a bias of up to 1.5 input pixels at stride 4).
             keypoints = keypoints - 0.5 * codec.scale_factor
         return AssociativeEmbedding.encode(codec, keypoints, keypoints_visible)
+
+    def _group_keypoints(self, batch_vals: np.ndarray, batch_tags: np.ndarray,
+                         batch_locs: np.ndarray) -> List[np.ndarray]:
+        """Group the candidates of each image: (B, K, M), (B, K, M, L) and
+        (B, K, M, 2) in, a list of (G, K, 3) out (see
+        :func:`.ae_grouping.group_keypoints_by_tags`)."""
+        return [
+            group_keypoints_by_tags(
+                vals,
+                tags,
+                locs,
+                keypoint_order=self.decode_keypoint_order,
+                val_thr=self.decode_keypoint_thr,
+                tag_thr=self.decode_tag_thr,
+                max_groups=self.decode_max_instances)
+            for vals, tags, locs in zip(batch_vals, batch_tags, batch_locs)
+        ]
+
+    def _fill_missing_keypoints(
+            self, keypoints: np.ndarray, keypoint_scores: np.ndarray,
+            heatmaps: np.ndarray,
+            tags: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """See :func:`.ae_grouping.fill_missing_keypoints`."""
+        return fill_missing_keypoints(keypoints, keypoint_scores, heatmaps,
+                                      tags)

@@ -1,0 +1,165 @@
+"""Faster associative-embedding grouping with the results of mmpose's.
+
+mmpose's :class:`~mmpose.codecs.AssociativeEmbedding` groups keypoint
+candidates with the pure-Python ``munkres`` package and fills the missing
+keypoints of each person in a Python loop over persons and keypoints. At 20
+persons these two steps took more than half of a tiny HigherHRNet's latency
+on a CPU (docs/comparative_study.md). The functions here compute the same
+things with :func:`scipy.optimize.linear_sum_assignment` (an optimal
+assignment of the same cost matrix) and with array operations. Where
+several assignments are equally optimal (two persons whose tags are closer
+than 1 round to the same distance), munkres and scipy may pick different
+ones; otherwise the results are mmpose's (tests/test_codecs).
+"""
+from typing import List, Optional, Tuple
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+_UNMATCHED_COST = 1e10  # the cost mmpose pads unmatched candidates with
+
+
+def group_keypoints_by_tags(vals: np.ndarray,
+                            tags: np.ndarray,
+                            locs: np.ndarray,
+                            keypoint_order: List[int],
+                            val_thr: float,
+                            tag_thr: float = 1.0,
+                            max_groups: Optional[int] = None) -> np.ndarray:
+    """Group keypoint candidates into persons by their tags.
+
+    The algorithm of mmpose's ``_group_keypoints_by_tags``: keypoint types
+    are visited in ``keypoint_order``; the candidates of a type are matched
+    to the persons found so far (cost: the rounded tag distance x 100 minus
+    the candidate's score, optimal assignment), and a candidate whose tag is
+    ``tag_thr`` or more from its match starts a new person.
+
+    Args:
+        vals (np.ndarray): Candidate scores, (K, M).
+        tags (np.ndarray): Candidate tags, (K, M, L).
+        locs (np.ndarray): Candidate locations, (K, M, D).
+        keypoint_order (list[int]): The order the K types are grouped in.
+        val_thr (float): Candidates scoring ``val_thr`` or less are dropped.
+        tag_thr (float): Largest tag distance of a match.
+        max_groups (int, optional): Keep at most this many persons, in order
+            of creation.
+
+    Returns:
+        np.ndarray: (G, K, D + 1): coordinates and score of each keypoint of
+        each person; missing keypoints are zeros.
+    """
+    K, M, D = locs.shape
+    assert vals.shape == tags.shape[:2] == (K, M)
+    assert len(keypoint_order) == K
+    L = tags.shape[2]
+    groups = np.zeros((0, K, D + 1), dtype=np.float32)
+    tag_sums = np.zeros((0, L), dtype=np.float64)
+    tag_counts = np.zeros(0, dtype=np.int64)
+    first_tags = np.zeros(0, dtype=tags.dtype)  # mmpose's dict keys
+
+    for idx in keypoint_order:
+        keep = vals[idx] > val_thr
+        if not keep.any():
+            continue
+        cand_tags = tags[idx][keep]
+        cand = np.concatenate((locs[idx][keep], vals[idx][keep, None]), 1)
+        num_new, num_groups = len(cand), len(groups)
+        rows = np.arange(num_new)
+        cols = np.full(num_new, num_groups)  # num_groups: a new person
+        if num_groups:
+            mean_tags = (tag_sums / tag_counts[:, None]).astype(
+                cand_tags.dtype)
+            dist = np.linalg.norm(
+                cand_tags[:, None] - mean_tags[None], ord=2, axis=2)
+            cost = np.round(dist) * 100 - cand[:, 2:3]
+            if num_new > num_groups:
+                cost = np.concatenate((cost,
+                                       np.full((num_new, num_new - num_groups),
+                                               _UNMATCHED_COST,
+                                               dtype=np.float32)), 1)
+            rows, matched = linear_sum_assignment(cost)
+            ok = (matched < num_groups) & (
+                dist[rows, np.minimum(matched, num_groups - 1)] < tag_thr)
+            cols = np.where(ok, matched, num_groups)
+
+        for row, col in zip(rows, cols):
+            key = cand_tags[row, 0]
+            if col == num_groups:
+                # A new person, or, as in mmpose (a dict keyed by the first
+                # tag value), one started earlier with the same first tag.
+                same = np.flatnonzero(first_tags == key)
+                if len(same):
+                    col = same[0]
+                    tag_sums[col] = 0
+                    tag_counts[col] = 0
+                else:
+                    col = len(groups)
+                    groups = np.concatenate(
+                        (groups, np.zeros((1, K, D + 1), np.float32)))
+                    tag_sums = np.concatenate((tag_sums, np.zeros((1, L))))
+                    tag_counts = np.append(tag_counts, 0)
+                    first_tags = np.append(first_tags, key)
+            groups[col, idx] = cand[row]
+            tag_sums[col] += cand_tags[row]
+            tag_counts[col] += 1
+    return groups[:max_groups]
+
+
+def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray,
+                           heatmaps: np.ndarray,
+                           tags: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Fill each person's missing keypoints from the heatmaps (in place).
+
+    As mmpose's ``AssociativeEmbedding._fill_missing_keypoints``: a person's
+    tag is the mean tag at its detected keypoints (score > 0); a missing
+    keypoint goes to the pixel of least ``round(tag distance) * 100 -
+    heatmap``, with that heatmap value as its score.
+
+    Args:
+        keypoints (np.ndarray): (N, K, 2) in heatmap pixels.
+        keypoint_scores (np.ndarray): (N, K); 0 marks a missing keypoint.
+        heatmaps (np.ndarray): (K, H, W).
+        tags (np.ndarray): (K * L, H, W), tag dimension l of keypoint k at
+            channel ``l * K + k``.
+
+    Returns:
+        tuple: ``keypoints`` (N, K, 2) and ``keypoint_scores`` (N, K).
+    """
+    N, K = keypoints.shape[:2]
+    H, W = heatmaps.shape[1:]
+    L = tags.shape[0] // K
+    tag_maps = tags.reshape(L, K, H, W).transpose(1, 0, 2, 3)  # (K, L, H, W)
+
+    found = keypoint_scores > 0
+    xy = keypoints[..., :2].astype(np.int64)
+    x = np.clip(xy[..., 0], 0, W - 1)
+    y = np.clip(xy[..., 1], 0, H - 1)
+    k_index = np.broadcast_to(np.arange(K), (N, K))
+    at_keypoints = tag_maps[k_index, :, y, x]  # (N, K, L)
+    with np.errstate(invalid='ignore', divide='ignore'):
+        person_tags = ((at_keypoints * found[..., None]).sum(1) /
+                       found.sum(1, keepdims=True)).astype(tags.dtype)
+
+    for k in np.flatnonzero((~found).any(0)):
+        # One keypoint type at a time keeps the (P, H, W) maps small.
+        persons = np.flatnonzero(~found[:, k])
+        person_k = person_tags[persons][:, :, None, None]  # (P, L, 1, 1)
+        cost = tag_maps[k, 0][None] - person_k[:, 0]  # (P, H, W)
+        if L == 1:  # sqrt(x * x) == |x| exactly in IEEE arithmetic
+            np.abs(cost, out=cost)
+        else:  # the L2 norm as numpy's: sum of squares, then sqrt
+            cost *= cost
+            for dim in range(1, L):
+                diff = tag_maps[k, dim][None] - person_k[:, dim]
+                diff *= diff
+                cost += diff
+            np.sqrt(cost, out=cost)
+        np.round(cost, out=cost)
+        cost *= 100
+        cost -= heatmaps[k]
+        best = cost.reshape(len(persons), -1).argmin(1)
+        by, bx = np.unravel_index(best, (H, W))
+        keypoints[persons, k, 0] = bx
+        keypoints[persons, k, 1] = by
+        keypoint_scores[persons, k] = heatmaps[k, by, bx]
+    return keypoints, keypoint_scores
