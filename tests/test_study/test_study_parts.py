@@ -1,4 +1,5 @@
 """Study files, accuracy columns, stage timing and the markdown table."""
+import time
 
 import pytest
 import torch
@@ -93,11 +94,10 @@ class _Head(nn.Module):
 
     def predict(self, feats):
         out = self.forward(feats)
-        # post-processing: a slow python loop outside any module
-        total = 0.0
-        for value in out.flatten()[:20000].tolist():
-            total += value * value
-        return total
+        # post-processing outside any module, much longer than the 3x3 conv
+        # of 4 channels even on a loaded machine
+        time.sleep(0.05)
+        return out.sum()
 
 
 class _Estimator(nn.Module):
