@@ -104,7 +104,7 @@ def test_codec_decodes_as_mmpose():
         dict(type='MultiResolutionAssociativeEmbedding', **cfg))
     reference = AssociativeEmbedding(**cfg)
     rng = np.random.default_rng(0)
-    keypoints = rng.uniform(4, 28, (4, 17, 2)) + [[[0, 0]]]
+    keypoints = rng.uniform(4, 28, (4, 17, 2))
     keypoints[..., 0] += 32 * np.arange(4)[:, None]  # stripe p: x in p*32+
     keypoints[..., 1] *= 4
     visible = (rng.uniform(size=(4, 17)) > 0.2).astype(np.float32)

@@ -52,10 +52,13 @@ def group_keypoints_by_tags(vals: np.ndarray,
     assert vals.shape == tags.shape[:2] == (K, M)
     assert len(keypoint_order) == K
     L = tags.shape[2]
-    groups = np.zeros((0, K, D + 1), dtype=np.float32)
-    tag_sums = np.zeros((0, L), dtype=np.float64)
-    tag_counts = np.zeros(0, dtype=np.int64)
-    first_tags = np.zeros(0, dtype=tags.dtype)  # mmpose's dict keys
+    # at most one person per candidate above the threshold
+    capacity = int((vals > val_thr).sum())
+    groups = np.zeros((capacity, K, D + 1), dtype=np.float32)
+    tag_sums = np.zeros((capacity, L), dtype=np.float64)
+    tag_counts = np.zeros(capacity, dtype=np.int64)
+    first_tags = np.zeros(capacity, dtype=tags.dtype)  # mmpose's dict keys
+    count = 0  # persons so far
 
     for idx in keypoint_order:
         keep = vals[idx] > val_thr
@@ -63,12 +66,12 @@ def group_keypoints_by_tags(vals: np.ndarray,
             continue
         cand_tags = tags[idx][keep]
         cand = np.concatenate((locs[idx][keep], vals[idx][keep, None]), 1)
-        num_new, num_groups = len(cand), len(groups)
+        num_new, num_groups = len(cand), count
         rows = np.arange(num_new)
         cols = np.full(num_new, num_groups)  # num_groups: a new person
         if num_groups:
-            mean_tags = (tag_sums / tag_counts[:, None]).astype(
-                cand_tags.dtype)
+            mean_tags = (tag_sums[:num_groups] /
+                         tag_counts[:num_groups, None]).astype(cand_tags.dtype)
             dist = np.linalg.norm(
                 cand_tags[:, None] - mean_tags[None], ord=2, axis=2)
             cost = np.round(dist) * 100 - cand[:, 2:3]
@@ -87,22 +90,19 @@ def group_keypoints_by_tags(vals: np.ndarray,
             if col == num_groups:
                 # A new person, or, as in mmpose (a dict keyed by the first
                 # tag value), one started earlier with the same first tag.
-                same = np.flatnonzero(first_tags == key)
+                same = np.flatnonzero(first_tags[:count] == key)
                 if len(same):
                     col = same[0]
                     tag_sums[col] = 0
                     tag_counts[col] = 0
                 else:
-                    col = len(groups)
-                    groups = np.concatenate(
-                        (groups, np.zeros((1, K, D + 1), np.float32)))
-                    tag_sums = np.concatenate((tag_sums, np.zeros((1, L))))
-                    tag_counts = np.append(tag_counts, 0)
-                    first_tags = np.append(first_tags, key)
+                    col = count
+                    count += 1
+                    first_tags[col] = key
             groups[col, idx] = cand[row]
             tag_sums[col] += cand_tags[row]
             tag_counts[col] += 1
-    return groups[:max_groups]
+    return groups[:count][:max_groups]
 
 
 def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray,
