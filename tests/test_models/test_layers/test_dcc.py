@@ -243,3 +243,24 @@ def test_without_gau_or_loss():
     assert kpts.shape == (6, K, 2)
     with pytest.raises(RuntimeError, match='loss_mle'):
         dcc.loss(probs, sigmas, bbox_cs, *make_targets(bbox_cs))
+
+
+def test_deploy_folds_the_positional_encoding_into_the_gau():
+    _, ours = rtmo_pair()
+    ours.eval()
+    feats, bbox_cs, grids = make_inputs()
+    before = ours.forward_test(feats, bbox_cs, grids)
+    ours.switch_to_deploy()
+    s = DCC_CFG['gau_cfg']['s']
+    assert ours.deploy_qk_beta.shape == (2, K, s)
+    assert_close(ours.deploy_qk_beta[1], ours.gau.beta[1] + ours.pos_enc)
+    assert not any(k.startswith('deploy_') for k in ours.state_dict())
+    # inference now reads the folded constants only: the parameters they
+    # came from no longer matter
+    with torch.no_grad():
+        ours.gau.gamma.zero_()
+        ours.gau.beta.zero_()
+        ours.pos_enc.zero_()
+    assert_close(
+        ours.forward_test(feats, bbox_cs, grids), before, rtol=1e-5,
+        atol=1e-3)

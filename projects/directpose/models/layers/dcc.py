@@ -246,22 +246,54 @@ class DCC(BaseModule):
         return self.loss_mle(probs, targets, kpt_weights)
 
     def switch_to_deploy(self, test_cfg: OptConfigType = None) -> None:
-        """Fold the BatchNorm1d of ``pose_to_kpts`` into its linear layer.
+        """Precompute what inference does not need to recompute.
 
-        The result is a plain ``nn.Linear`` (keys ``pose_to_kpts.weight`` /
-        ``.bias``, as in mmpose's deployed DCC) that accepts any leading
-        dimensions, so the forward needs no reshaping for BN when exported.
-        ``test_cfg`` is unused; pose estimators pass it to every sub-module.
+        - The BatchNorm1d of ``pose_to_kpts`` is folded into its linear
+          layer: a plain ``nn.Linear`` (keys ``pose_to_kpts.weight`` /
+          ``.bias``, as in mmpose's deployed DCC) that accepts any leading
+          dimensions, so an exported graph needs no reshaping for BN.
+        - The GAU's query/key affine maps and the additive positional
+          encoding are folded into one per-keypoint affine map:
+          ``q = base * gamma_q + (beta_q + pos_enc)``, likewise for ``k``
+          (``deploy_qk_gamma`` [2, 1, s] and ``deploy_qk_beta`` [2, K, s],
+          non-persistent buffers: the state dict keeps mmpose's keys). A GAU
+          with rotary encoding (``pos_enc='rope'``) is left as it is.
+
+        Eval-only, as mmpose's; idempotent. ``test_cfg`` is unused (pose
+        estimators pass it to every sub-module).
         """
-        if not isinstance(self.pose_to_kpts, nn.Sequential):
-            return  # already folded
-        fc, bn = self.pose_to_kpts
-        gain = bn.weight / (bn.running_var + bn.eps).sqrt()
-        folded = nn.Linear(fc.in_features, fc.out_features).to(fc.weight)
-        folded.weight.data = (fc.weight * gain.unsqueeze(1)).detach()
-        folded.bias.data = ((fc.bias - bn.running_mean) * gain +
-                            bn.bias).detach()
-        self.pose_to_kpts = folded
+        if isinstance(self.pose_to_kpts, nn.Sequential):
+            fc, bn = self.pose_to_kpts
+            gain = bn.weight / (bn.running_var + bn.eps).sqrt()
+            folded = nn.Linear(fc.in_features, fc.out_features).to(fc.weight)
+            folded.weight.data = (fc.weight * gain.unsqueeze(1)).detach()
+            folded.bias.data = ((fc.bias - bn.running_mean) * gain +
+                                bn.bias).detach()
+            self.pose_to_kpts = folded
+        if self.gau is not None and self.gau.pos_enc in ('add', 'none'):
+            beta = self.gau.beta.unsqueeze(1)  # [2, 1, s]
+            if self.gau.pos_enc == 'add':
+                beta = beta + self.pos_enc  # [2, K, s]
+            self.register_buffer(
+                'deploy_qk_gamma',
+                self.gau.gamma.unsqueeze(1).detach().clone(),
+                persistent=False)
+            self.register_buffer(
+                'deploy_qk_beta', beta.detach().clone(), persistent=False)
+
+    def _folded_gau(self, x: Tensor) -> Tensor:
+        """The GAU in eval mode with the folded query/key maps of
+        :meth:`switch_to_deploy`: keypoint features [..., K, F] in and
+        out."""
+        gau = self.gau
+        uv = gau.act_fn(gau.uv(gau.ln(x)))
+        u, v, base = torch.split(uv, [gau.e, gau.e, gau.s], dim=-1)
+        q = base * self.deploy_qk_gamma[0] + self.deploy_qk_beta[0]
+        k = base * self.deploy_qk_gamma[1] + self.deploy_qk_beta[1]
+        kernel = F.relu(torch.matmul(q, k.transpose(-1, -2)) /
+                        gau.sqrt_s).square()
+        out = gau.o(u * torch.matmul(kernel, v))
+        return gau.res_scale(x) + out if gau.shortcut else out
 
     def _keypoint_feats(self, feats: Tensor) -> Tensor:
         """Instance features [..., C] -> keypoint features [..., K, F]."""
@@ -278,7 +310,9 @@ class DCC(BaseModule):
             kpt_feats = self.pose_to_kpts(flat)
         kpt_feats = kpt_feats.view(*feats.shape[:-1], self.num_keypoints,
                                    self.feat_channels)
-        if self.gau is not None:
+        if hasattr(self, 'deploy_qk_gamma'):
+            kpt_feats = self._folded_gau(kpt_feats)
+        elif self.gau is not None:
             kpt_feats = self.gau(kpt_feats, pos_enc=self.pos_enc)
         return kpt_feats
 
