@@ -163,45 +163,26 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
 
         As :meth:`AssociativeEmbeddingHead.predict`: ``feats`` is one
         feature tuple, a ``[orig, flipped]`` pair with ``flip_test``, and a
-        list of those (input scale first) with ``multiscale_test``. Heatmaps
-        are averaged over flips and scales (resized to the input image with
-        ``restore_heatmap_size``, else to the input scale's heatmaps); tags
-        come from the input scale, the flipped ones concatenated as a second
-        tag dimension. Unlike mmpose's, it runs a plain single-scale test
-        and a multi-scale one (mmpose's misses the resizing size).
+        list of those (input scale first) with ``multiscale_test``. The
+        heatmaps and tags are aggregated by :meth:`predict_maps`, then
+        grouped by the AE decoder. Unlike mmpose's, it runs a plain
+        single-scale test and a multi-scale one (mmpose's misses the
+        resizing size).
 
         Returns:
             list[InstanceData]: keypoints (N, K, 2) in the input space,
             keypoint_scores (N, K) and bbox_scores (N, ), per image; with
             ``output_heatmaps`` also the heatmaps and tags as ``PixelData``.
         """
-        align_corners = test_cfg.get('align_corners', False)
-        if align_corners != self.align_corners:
-            raise ValueError(
-                f'test_cfg.align_corners must be {self.align_corners} with '
-                f'a decoder of use_udp={self.align_corners}: UDP maps '
-                'pixel centres (align_corners=True), the other codecs pixel '
-                'areas')
         size = None
         if test_cfg.get('restore_heatmap_size', False):
             img_h, img_w = batch_data_samples[0].metainfo['img_shape']
             size = (img_w, img_h)
-        if not test_cfg.get('multiscale_test', False):
-            feats = [feats]
-
-        scale_heatmaps = []
-        for scale_feats in feats:
-            heatmaps, tags = self._predict_one_scale(scale_feats,
-                                                     batch_data_samples,
-                                                     test_cfg)
-            scale_heatmaps.append(
-                aggregate_heatmaps(heatmaps, size, align_corners, 'average'))
-            if len(scale_heatmaps) == 1:  # tags of the input scale
-                batch_tags = aggregate_heatmaps(tags, size, align_corners,
-                                                'concat')
-        batch_heatmaps = aggregate_heatmaps(scale_heatmaps, None,
-                                            align_corners, 'average')
-
+        flip_indices = None
+        if test_cfg.get('flip_test', False):
+            flip_indices = batch_data_samples[0].metainfo['flip_indices']
+        batch_heatmaps, batch_tags = self.predict_maps(feats, test_cfg,
+                                                       flip_indices, size)
         preds = self.decode((batch_heatmaps, batch_tags))
         if test_cfg.get('output_heatmaps', False):
             return preds, [
@@ -210,15 +191,63 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
             ]
         return preds
 
+    def predict_maps(
+            self,
+            feats: Features,
+            test_cfg: ConfigType,
+            flip_indices: Optional[Sequence[int]] = None,
+            size: Optional[Tuple[int, int]] = None) -> Tuple[Tensor, Tensor]:
+        """The heatmaps and tags that the AE decoder groups.
+
+        Heatmaps are averaged over flips and scales (resized to ``size``,
+        else to the input scale's heatmaps); tags come from the input scale,
+        the flipped ones concatenated as a second tag dimension. Traceable:
+        ONNX exports run it (:class:`directpose.deploy.AEHeatmapExporter`).
+
+        Args:
+            feats (Features): As in :meth:`predict`.
+            test_cfg (dict): ``flip_test``, ``multiscale_test``,
+                ``shift_heatmap``, ``align_corners``.
+            flip_indices (Sequence[int], optional): The keypoint each
+                keypoint becomes when mirrored; needed with ``flip_test``.
+            size (tuple[int, int], optional): (w, h) to resize the maps to,
+                e.g. the input image's with ``restore_heatmap_size``.
+
+        Returns:
+            tuple[Tensor, Tensor]: heatmaps (B, K, H, W) and tags
+            (B, K*L*F, H, W), F = 2 with ``flip_test`` else 1.
+        """
+        align_corners = test_cfg.get('align_corners', False)
+        if align_corners != self.align_corners:
+            raise ValueError(
+                f'test_cfg.align_corners must be {self.align_corners} with '
+                f'a decoder of use_udp={self.align_corners}: UDP maps '
+                'pixel centres (align_corners=True), the other codecs pixel '
+                'areas')
+        if not test_cfg.get('multiscale_test', False):
+            feats = [feats]
+
+        scale_heatmaps = []
+        for scale_feats in feats:
+            heatmaps, tags = self._predict_one_scale(scale_feats, flip_indices,
+                                                     test_cfg)
+            scale_heatmaps.append(
+                aggregate_heatmaps(heatmaps, size, align_corners, 'average'))
+            if len(scale_heatmaps) == 1:  # tags of the input scale
+                batch_tags = aggregate_heatmaps(tags, size, align_corners,
+                                                'concat')
+        batch_heatmaps = aggregate_heatmaps(scale_heatmaps, None,
+                                            align_corners, 'average')
+        return batch_heatmaps, batch_tags
+
     def _predict_one_scale(
-            self, feats: Features, batch_data_samples: OptSampleList,
+            self, feats: Features, flip_indices: Optional[Sequence[int]],
             test_cfg: ConfigType) -> Tuple[List[Tensor], List[Tensor]]:
         """The heatmaps and tags of one scale: [orig] or, with
         ``flip_test``, [orig, flipped back]."""
         if not test_cfg.get('flip_test', False):
             heatmaps, tags = self.forward(feats)
             return [heatmaps], [tags]
-        flip_indices = batch_data_samples[0].metainfo['flip_indices']
         shift = test_cfg.get('shift_heatmap', False)
         heatmaps, tags = self.forward(feats[0])
         heatmaps_flip, tags_flip = self.forward(feats[1])
