@@ -1,8 +1,14 @@
 """Shared fixtures. ``import directpose`` comes first: it makes mmcv.ops
 importable on mmcv-lite before any test imports mmpose.models."""
 import os.path as osp
+import subprocess
+import sys
 
+import numpy as np
 import pytest
+import torch
+from mmengine.config import Config
+from mmpose.registry import MODELS
 from mmpose.utils import register_all_modules
 
 import directpose  # noqa: F401
@@ -66,3 +72,83 @@ def point_config_at(root, batch_size=2, max_epochs=1):
             f'{loader}_dataloader.persistent_workers=False',
         ]
     return opts
+
+
+#: the tiny configs the deployment tests train (128x128 synthetic-coco)
+TINY_RTMO = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py'
+TINY_SWAHR = ('configs/swahr/'
+              'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py')
+
+
+def save_initial_weights(repo_root, config, path, seed=0):
+    """A checkpoint of ``config``'s model as initialised with ``seed``;
+    returns its path. The tiny RTMO's initial weights find persons (scores
+    above its threshold of 0.05), unlike what it becomes after the few
+    dozen iterations a test can afford, when every score is near 0.01."""
+    torch.manual_seed(seed)
+    model = MODELS.build(Config.fromfile(osp.join(repo_root, config)).model)
+    model.init_weights()
+    torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)
+
+
+@pytest.fixture(scope='session')
+def trained_swahr(tmp_path_factory, repo_root, synthetic_coco):
+    """The tiny 128x128 SWAHR trained for 64 iterations (batch 8) on
+    ``synthetic_coco`` through tools/train.py, enough for its heatmaps to
+    have peaks that group into persons: (config, checkpoint)."""
+    work_dir = str(tmp_path_factory.mktemp('trained_swahr'))
+    epochs = 64  # one iteration each
+    opts = [
+        o for o in point_config_at(synthetic_coco, 8, epochs)
+        if not o.startswith('val_')
+    ] + [
+        f'default_hooks.checkpoint.interval={epochs}',
+        'default_hooks.checkpoint.save_best=None',
+        'default_hooks.logger.interval=8', 'val_cfg=None',
+        'val_dataloader=None', 'val_evaluator=None'
+    ]
+    cmd = [
+        sys.executable, 'tools/train.py', TINY_SWAHR, '--work-dir', work_dir,
+        '--cfg-options', *opts
+    ]
+    proc = subprocess.run(
+        cmd, cwd=repo_root, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return TINY_SWAHR, osp.join(work_dir, f'epoch_{epochs}.pth')
+
+
+def assert_same_predictions(expected, actual):
+    """The same persons in two lists of ``PoseDataSample``: keypoints (and
+    boxes) within 1e-2 pixels, keypoint and person scores within 1e-4.
+
+    Persons come by decreasing score; those whose scores are within 1e-4 of
+    each other may come in either order (a difference of 1e-7 decides), so
+    each is matched to the closest one of about the same score.
+    """
+    assert len(expected) == len(actual)
+    for ref, ours in zip(expected, actual):
+        ref, ours = ref.pred_instances, ours.pred_instances
+        assert len(ref) == len(ours)
+        order = _match_persons(ref, ours)
+        np.testing.assert_allclose(
+            ours.keypoints, ref.keypoints[order], atol=1e-2)
+        for key in ('keypoint_scores', 'keypoints_visible', 'bbox_scores'):
+            np.testing.assert_allclose(ours[key], ref[key][order], atol=1e-4)
+        if 'bboxes' in ref:
+            np.testing.assert_allclose(
+                ours.bboxes, ref.bboxes[order], atol=1e-2)
+
+
+def _match_persons(ref, ours):
+    """For each person of ``ours``, the index of the person of ``ref`` with
+    a score within 1e-4 and the closest keypoints (each used once)."""
+    order, unused = [], set(range(len(ref)))
+    for score, keypoints in zip(ours.bbox_scores, ours.keypoints):
+        ties = [j for j in unused if abs(ref.bbox_scores[j] - score) <= 1e-4]
+        assert ties, f'no person scored {score} in {ref.bbox_scores}'
+        best = min(
+            ties, key=lambda j: np.abs(ref.keypoints[j] - keypoints).max())
+        order.append(best)
+        unused.remove(best)
+    return np.array(order, dtype=np.int64)

@@ -12,8 +12,9 @@ VENV="${DIRECTPOSE_VENV:-$ROOT/.venv}"
 PY="${BASE_PYTHON:-python3}"  # the interpreter the venv is made from
 cd "$ROOT"
 
-inputs=(requirements/runtime.txt requirements/tests.txt setup.cfg
-        pyproject.toml tools/setup_env.sh)
+inputs=(requirements/runtime.txt requirements/tests.txt
+        requirements/tests_no_deps.txt setup.cfg pyproject.toml
+        tools/setup_env.sh)
 digest="$(cat "${inputs[@]}" | sha256sum | cut -c1-16)"
 stamp="$VENV/.directpose-setup-$digest"
 if [[ -f "$stamp" ]]; then
@@ -47,6 +48,11 @@ install --no-binary xtcocotools --no-build-isolation \
 # without build isolation.  Nothing we use imports it.
 log "runtime and test requirements (torch is taken from local disk)"
 install --no-build-isolation -r requirements/runtime.txt -r requirements/tests.txt
+# rtmlib (the test that runs our RTMO export as rtmlib runs the official one)
+# declares opencv-contrib-python, which would replace opencv-python's cv2: it
+# is installed without its dependencies, which runtime.txt already holds.
+log "test requirements without their dependencies"
+install --no-deps -r requirements/tests_no_deps.txt
 log "the directpose package (editable)"
 install --no-build-isolation --no-deps -e .
 "$VENV/bin/python" -c "import directpose, mmpose.models, mmdet.models, xtcocotools.coco" \
