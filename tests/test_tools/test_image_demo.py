@@ -2,7 +2,9 @@
 display), and draw_predictions draws skeletons and person scores."""
 import glob
 import importlib.util
+import json
 import os.path as osp
+import shutil
 import sys
 from types import SimpleNamespace
 
@@ -10,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from conftest import TINY_RTMO, save_initial_weights
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -17,6 +20,8 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 from directpose.apis import draw_predictions
+from directpose.deploy import export_onnx
+from directpose.evaluation import validate_results
 
 TINY_CONFIGS = {
     'directpose':
@@ -92,3 +97,78 @@ def test_draw_predictions_draws_keypoints_links_and_scores(
     assert (scored != plain).any()  # the score label
     hidden = draw_predictions(model, image, sample, kpt_thr=0.95)
     assert not hidden.any()  # nothing above the threshold
+
+
+@pytest.fixture(scope='module')
+def rtmo_checkpoint(tmp_path_factory, repo_root):
+    """The tiny 128x128 RTMO with its initial weights, which find persons
+    (scores above its threshold of 0.05), and its ONNX export."""
+    config = osp.join(repo_root, TINY_RTMO)
+    tmp = tmp_path_factory.mktemp('demo_rtmo')
+    checkpoint = save_initial_weights(repo_root, TINY_RTMO, tmp / 'rtmo.pth')
+    onnx_file = export_onnx(
+        config, checkpoint, str(tmp / 'rtmo.onnx'), dynamic_batch=True)
+    return config, checkpoint, onnx_file
+
+
+def run_on_folder(demo, model_file, config, images, tmp_path, capsys):
+    """The demo on a folder of ``images`` with batches of 2: its
+    results.json, after checking what it wrote."""
+    folder = tmp_path / 'images'
+    folder.mkdir(parents=True)
+    for image in images:
+        shutil.copy(image, folder)
+    (folder / 'notes.txt').write_text('not an image')
+    out_dir = tmp_path / 'drawn'
+    demo.main([
+        config, model_file,
+        str(folder), '--out-dir',
+        str(out_dir), '--batch-size', '2', '--device', 'cpu'
+    ])
+    captured = capsys.readouterr()
+    assert f'in {len(images)} image(s)' in captured.out
+    assert f'{len(images)}/{len(images)}' in captured.err  # progress bar
+    names = sorted(osp.basename(image) for image in images)
+    assert sorted(p.name for p in out_dir.glob('*.jpg')) == names
+    for name in names:
+        assert cv2.imread(str(out_dir / name)).shape == (128, 128, 3)
+    results = json.loads((out_dir / 'results.json').read_text())
+    # COCO's keypoint results, image ids from the numeric file names
+    ids = {int(osp.splitext(name)[0]) for name in names}
+    validate_results(results, ids, 17, max_dets=None)
+    assert results and {r['image_id'] for r in results} <= ids
+    assert {r['file_name'] for r in results} <= set(names)
+    return results
+
+
+def test_demo_folder_in_batches_with_either_backend(demo, rtmo_checkpoint,
+                                                    synthetic_coco, tmp_path,
+                                                    capsys):
+    config, checkpoint, onnx_file = rtmo_checkpoint
+    images = sorted(glob.glob(osp.join(synthetic_coco, 'val', '*.jpg')))[:3]
+    results = [
+        run_on_folder(demo, model_file, config, images, tmp_path / name,
+                      capsys)
+        for name, model_file in (('pytorch', checkpoint), ('onnx', onnx_file))
+    ]
+    assert len(results[0]) == len(results[1])
+    for ref, ours in zip(*results):
+        assert ours['image_id'] == ref['image_id']
+        np.testing.assert_allclose(
+            ours['keypoints'], ref['keypoints'], atol=1e-2)
+        assert ours['score'] == pytest.approx(ref['score'], abs=1e-4)
+
+
+def test_demo_folder_errors(demo, rtmo_checkpoint, tmp_path):
+    config, checkpoint, _ = rtmo_checkpoint
+    with pytest.raises(SystemExit, match='no image'):
+        demo.main([config, checkpoint, str(tmp_path)])
+    with pytest.raises(SystemExit, match='--batch-size must be 1 or more'):
+        demo.main([config, checkpoint, str(tmp_path), '--batch-size', '0'])
+    with pytest.raises(SystemExit, match='not found'):
+        demo.main([config, checkpoint, str(tmp_path / 'missing')])
+
+
+def test_image_ids_from_names(demo):
+    assert demo.image_ids(['a/000000000139.jpg', 'b/42.png']) == [139, 42]
+    assert demo.image_ids(['a/x.jpg', 'a/7.jpg']) == [0, 1]
