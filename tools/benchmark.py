@@ -1,26 +1,31 @@
 """Benchmark a pose model's inference: latency per stage (preprocessing,
 backbone, neck, head, post-processing/grouping) on synthetic scenes with
-1 to 40 persons, and throughput at batch sizes 1 and 8.
+1 to 40 persons, and throughput at batch sizes 1 and 8, with PyTorch
+(eager) and/or ONNX Runtime (the model exported on the fly), side by side.
 
 Example::
 
     python tools/benchmark.py \\
         configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py \\
-        work_dirs/synthetic_quick/RTMO/epoch_12.pth --persons 1 20
+        work_dirs/synthetic_quick/RTMO/epoch_12.pth --persons 1 20 \\
+        --backend pytorch onnxruntime
 
 Without a checkpoint the weights are random: the network's times are
 right, the post-processing ones (which depend on how many candidates
 survive the score threshold) are not. See ``docs/comparative_study.md``.
 """
 import argparse
+import sys
 import warnings
 
+import torch
 from mmengine.config import DictAction
 
 import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+from directpose.deploy import ExportError
 from directpose.engine import load_config
 from directpose.study.benchmark import benchmark, format_benchmark
-from directpose.study.speed import SpeedMeter
+from directpose.study.speed import BACKENDS, SpeedMeter
 from directpose.utils import write_json_atomic
 
 
@@ -46,6 +51,17 @@ def parse_args():
         default=5,
         help='persons per image of the throughput batches')
     parser.add_argument('--device', default='auto')
+    parser.add_argument(
+        '--backend',
+        nargs='+',
+        choices=BACKENDS,
+        default=['pytorch'],
+        help='time these backends, taking turns on the same scenes')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        help='CPU threads of both backends (default: PyTorch\'s, i.e. '
+        'OMP_NUM_THREADS or the cores)')
     parser.add_argument('--out', help='also write the numbers to this JSON')
     parser.add_argument(
         '--cfg-options',
@@ -58,9 +74,17 @@ def parse_args():
 def main():
     args = parse_args()
     warnings.filterwarnings('ignore', category=UserWarning)
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     cfg = load_config(args.config, args.cfg_options)
-    meter = SpeedMeter(cfg, args.checkpoint, args.device)
-    result = benchmark(meter, args.persons, args.image_size, args.preset,
+    try:
+        meters = {
+            backend: SpeedMeter(cfg, args.checkpoint, args.device, backend)
+            for backend in dict.fromkeys(args.backend)
+        }
+    except ExportError as error:
+        sys.exit(f'onnxruntime: the model cannot be exported: {error}')
+    result = benchmark(meters, args.persons, args.image_size, args.preset,
                        args.warmup, args.runs, args.batch_sizes,
                        args.throughput_persons)
     print(f'{args.config}' + (

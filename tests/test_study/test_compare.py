@@ -46,7 +46,7 @@ def write_study(path, root, work_dir, repo_root, runs=1):
         'format="coco", num_train=8, num_val=4)\n'
         f'cfg_options = {options!r}\n'
         f'speed = dict(warmup=0, runs={runs}, images=1, persons=(1, 3), '
-        'persons_image_size=64)\n'
+        'persons_image_size=64, backend=("pytorch", "onnxruntime"))\n'
         f'methods = {methods!r}\n')
     return str(path)
 
@@ -75,9 +75,16 @@ def test_micro_study_table_has_a_row_per_method(study):
             assert math.isfinite(float(row[column])), (row['method'], column)
         assert float(row['params']) > 1e5 and float(row['flops']) > 1e6
         assert float(row['latency_ms']) > 0
+    # ONNX Runtime's latency for the methods with an exporter
+    for row in rows:
+        exported = math.isfinite(float(row['latency_ms_onnxruntime']))
+        assert exported == (row['method'] != 'DirectPose'), row['method']
     with open(osp.join(spec.work_dir, 'results.md')) as f:
         table = f.read()
     assert table.startswith('| Method | AP | AP50 | AP75 | APM | APL | AR |')
+    assert '| onnxruntime ms (x pytorch) |' in table
+    assert ('**DirectPose** could not be timed with onnxruntime: '
+            "ExportError: model.head.type='DirectPoseHead'") in table
     for name in names:
         assert sum(
             line.startswith(f'| {name} |') for line in table.splitlines()) == 1

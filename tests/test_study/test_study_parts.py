@@ -28,6 +28,7 @@ def test_study_file_is_parsed_with_defaults(tmp_path):
     assert spec.methods[1].cfg_options == {'train_cfg.max_epochs': 2}
     assert spec.speed.runs == 5 and spec.speed.persons == (1, 2)
     assert spec.speed.warmup == 3  # default
+    assert spec.speed.backend == ('pytorch', )  # default
     assert spec.work_dir == 'work_dirs/study'
     assert spec.dataset is None
 
@@ -44,6 +45,9 @@ def test_study_file_is_parsed_with_defaults(tmp_path):
      'speed.runs must be a positive integer'),
     ('methods = [dict(config="a.py")]\nspeed = dict(reps=3)',
      "speed: unknown field(s) ['reps']"),
+    ('methods = [dict(config="a.py")]\nspeed = dict(backend="tensorrt")',
+     "speed.backend must be one or more distinct backends of ('pytorch', "
+     "'onnxruntime'), got 'tensorrt'"),
     ('methods = [dict(config="a.py")]\ndataset = dict(preset="easy")',
      'dataset.root'),
     ('methods = [dict(config="a.py")]\nmodel = dict()',
@@ -53,6 +57,17 @@ def test_bad_study_file_names_the_field(tmp_path, text, message):
     with pytest.raises(StudyError) as error:
         load_study(write(tmp_path, text))
     assert message in str(error.value)
+
+
+def test_speed_backend_as_a_name_or_several(tmp_path):
+    text = 'methods = [dict(config="a.py")]\nspeed = dict(backend={})'
+    assert load_study(
+        write(tmp_path,
+              text.format('"onnxruntime"'))).speed.backend == ('onnxruntime', )
+    assert load_study(
+        write(tmp_path,
+              text.format('["pytorch", "onnxruntime"]'))).speed.backend == (
+                  'pytorch', 'onnxruntime')
 
 
 def test_accuracy_columns_of_coco_and_crowdpose():
@@ -149,3 +164,37 @@ def test_markdown_table_shows_failures_and_dashes():
     table = markdown_table(results)
     assert '| Broken | - |' in table
     assert '**Broken** failed: config file x.py does not exist' in table
+
+
+def test_markdown_table_compares_backends():
+    latency = dict(
+        total=dict(median=20.0, p25=19.0, p75=22.0, n=5),
+        postprocess=dict(median=2.0))
+    fast = dict(total=dict(median=8.0, p25=7.0, p75=9.0, n=5))
+    result = dict(
+        name='RTMO',
+        config='r.py',
+        metric_style='coco',
+        accuracy=dict(AP=0.5),
+        device='cpu (2 threads)',
+        memory_kind='peak RSS',
+        input_shape=[3, 128, 128],
+        params=1e6,
+        flops=1e8,
+        backend='pytorch',
+        latency=latency,
+        persons=[],
+        backends=dict(
+            pytorch=dict(latency=latency), onnxruntime=dict(latency=fast)))
+    broken = dict(
+        result,
+        name='DirectPose',
+        backends=dict(
+            pytorch=dict(latency=latency),
+            onnxruntime=dict(error='ExportError: no exporter')))
+    table = markdown_table([result, broken])
+    assert '| Latency ms, median (IQR) | onnxruntime ms (x pytorch) |' in table
+    assert '| 20.0 (3.0) | 8.0 (0.40x) |' in table
+    assert '| 20.0 (3.0) | - |' in table
+    assert ('**DirectPose** could not be timed with onnxruntime: '
+            'ExportError: no exporter') in table

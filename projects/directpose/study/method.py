@@ -16,6 +16,7 @@ from typing import IO, Optional
 from mmengine.config import Config
 from tqdm import tqdm
 
+from directpose.deploy import ExportError
 from directpose.engine import build_runner, load_config
 from directpose.utils import write_json_atomic
 from .metrics import accuracy, metric_style
@@ -167,33 +168,60 @@ class MethodRun:
             seconds=time.perf_counter() - start)
 
     def measure(self, checkpoint: str) -> dict:
-        """Cost (parameters, FLOPs) and speed of the inference model."""
+        """Cost (parameters, FLOPs) and speed of the inference model, with
+        each backend of the study's ``speed.backend``.
+
+        Returns:
+            dict: ``latency`` and ``persons`` of the first backend (named by
+            ``backend``), and ``backends``: per backend, its ``latency``
+            and ``persons``, or the ``error`` that kept it from running
+            (e.g. a head without an ONNX exporter).
+        """
         speed = self.study.speed
-        meter = SpeedMeter(self.cfg, checkpoint, speed.device)
-        images = meter.batches_from_test_set(speed.images)
-        complexity = meter.complexity(images[0])
+        pytorch = SpeedMeter(self.cfg, checkpoint, speed.device)
+        complexity = pytorch.complexity(pytorch.batches_from_test_set(1)[0])
         series = speed.warmup + speed.runs
+        backends = {}
         with tqdm(
-                total=series * (1 + len(speed.persons)),
+                total=series * (1 + len(speed.persons)) * len(speed.backend),
                 desc=f'{self.method.name}: speed',
                 file=self.progress,
                 dynamic_ncols=True,
                 mininterval=1.0) as bar:
-            latency = meter.time(images, speed.warmup, speed.runs, bar.update)
-            persons = []
-            for num in speed.persons:
-                batch = meter.scene(num, speed.persons_image_size,
-                                    speed.persons_preset)
-                timed = meter.time([batch], speed.warmup, speed.runs,
-                                   bar.update)
-                persons.append(dict(persons=num, **timed))
+            for backend in speed.backend:
+                try:
+                    meter = pytorch if backend == 'pytorch' else SpeedMeter(
+                        self.cfg, checkpoint, speed.device, backend)
+                except ExportError as error:
+                    backends[backend] = dict(error=f'ExportError: {error}')
+                    bar.update(series * (1 + len(speed.persons)))
+                    continue
+                backends[backend] = self._time(meter, bar.update)
+        main = backends[speed.backend[0]]
         return dict(
             key=self.keys['result'],
-            device=describe_device(meter.device),
-            memory_kind=memory_kind(meter.device),
-            latency=latency,
-            persons=persons,
+            device=describe_device(pytorch.device),
+            memory_kind=memory_kind(pytorch.device),
+            backend=speed.backend[0],
+            latency=main.get('latency', {}),
+            persons=main.get('persons', []),
+            backends=backends,
             **complexity)
+
+    def _time(self, meter: SpeedMeter, tick) -> dict:
+        """Latency on test-set images and on scenes of each person count."""
+        speed = self.study.speed
+        images = meter.batches_from_test_set(speed.images)
+        latency = meter.time(images, speed.warmup, speed.runs, tick)
+        persons = []
+        for num in speed.persons:
+            batch = meter.scene(num, speed.persons_image_size,
+                                speed.persons_preset)
+            persons.append(
+                dict(
+                    persons=num,
+                    **meter.time([batch], speed.warmup, speed.runs, tick)))
+        return dict(latency=latency, persons=persons)
 
     def result(self, state: dict) -> dict:
         """The method's row: everything the report needs."""

@@ -36,10 +36,28 @@ def _stat(summaries: dict, key: str, stat: str = 'median') -> float:
     return summaries.get(key, {}).get(stat, float('nan'))
 
 
-def flat_row(result: dict, accuracy_columns: Sequence[str],
-             persons: Sequence[int]) -> Dict[str, object]:
+def _extra_backends(results: Sequence[dict]) -> List[str]:
+    """The backends timed besides each method's first (its ``backend``),
+    in study order."""
+    names: List[str] = []
+    for result in results:
+        for name in result.get('backends', {}):
+            if name != result.get('backend') and name not in names:
+                names.append(name)
+    return names
+
+
+def _main_backend(results: Sequence[dict]) -> str:
+    return next((r['backend'] for r in results if r.get('backend')), 'pytorch')
+
+
+def flat_row(result: dict,
+             accuracy_columns: Sequence[str],
+             persons: Sequence[int],
+             backends: Sequence[str] = ()) -> dict:
     """One method as a flat dict of numbers (NaN where absent): the CSV
-    row."""
+    row. ``backends``: further backends, whose latency gets a column
+    ``latency_ms_<backend>``."""
     nan = float('nan')
     row: Dict[str, object] = dict(
         method=result['name'],
@@ -58,6 +76,9 @@ def flat_row(result: dict, accuracy_columns: Sequence[str],
         postprocess_ms=_stat(latency, 'postprocess'),
         memory_mib=nan
         if latency.get('memory_mib') is None else latency['memory_mib'])
+    for name in backends:
+        timed = result.get('backends', {}).get(name, {})
+        row[f'latency_ms_{name}'] = _stat(timed.get('latency', {}), 'total')
     for num in persons:
         entry = _persons_entry(result, num) or {}
         row[f'persons_{num}_ms'] = _stat(entry, 'total')
@@ -79,10 +100,12 @@ def markdown_table(results: Sequence[dict]) -> str:
     """The comparison as a markdown table with notes below it."""
     acc = _accuracy_columns(results)
     persons = _persons(results)
+    main = _main_backend(results)
+    backends = _extra_backends(results)
     header = [
         'Method', *acc, 'Params (M)', 'GFLOPs', 'Latency ms, median (IQR)',
-        'Post-proc. ms', 'Peak mem MiB', *[f'ms @{n} pers.' for n in persons],
-        'Train min'
+        *[f'{name} ms (x {main})' for name in backends], 'Post-proc. ms',
+        'Peak mem MiB', *[f'ms @{n} pers.' for n in persons], 'Train min'
     ]
     lines = [
         '| ' + ' | '.join(header) + ' |',
@@ -90,7 +113,7 @@ def markdown_table(results: Sequence[dict]) -> str:
     ]
     notes = []
     for result in results:
-        row = flat_row(result, acc, persons)
+        row = flat_row(result, acc, persons, backends)
         if result.get('error'):
             cells = [result['name']] + ['-'] * (len(header) - 1)
             notes.append(f"- **{result['name']}** failed: {result['error']}")
@@ -101,25 +124,36 @@ def markdown_table(results: Sequence[dict]) -> str:
                 result['name'], *[_fmt(row[c], 3) for c in acc],
                 _fmt(row['params'], 2, 1e-6),
                 _fmt(row['flops'], 2, 1e-9), latency,
+                *[_backend_cell(row, name) for name in backends],
                 _fmt(row['postprocess_ms']),
                 _fmt(row['memory_mib']),
                 *[_fmt(row[f'persons_{n}_ms']) for n in persons],
                 _fmt(row['train_s'], 1, 1 / 60)
             ]
+            for name, timed in result.get('backends', {}).items():
+                if timed.get('error'):
+                    notes.append(f"- **{result['name']}** could not be "
+                                 f"timed with {name}: {timed['error']}")
         lines.append('| ' + ' | '.join(cells) + ' |')
-    done = [r for r in results if not r.get('error')]
-    if done:
-        first = done[0]
+    timed = [r for r in results if r.get('latency', {}).get('total')]
+    if timed:
+        first = timed[0]
         shapes = ', '.join(
             f"{r['name']} {'x'.join(map(str, r['input_shape'][1:]))}"
-            for r in done)
+            for r in timed)
         notes[:0] = [
-            f"- Device: {first['device']}. Latency: one `test_step` at "
-            'batch 1 (normalisation, network, decoding, rescaling; image '
-            'loading and resizing excluded) on test-set images, median '
-            f"and inter-quartile range of {first['latency']['total']['n']} "
-            'runs after warm-up. Post-proc.: the part of it spent outside '
-            'the network (score filtering, NMS, grouping).',
+            f"- Device: {first['device']}. Latency ({main}): one "
+            '`test_step` at batch 1 (normalisation, network, decoding, '
+            'rescaling; image loading and resizing excluded) on test-set '
+            'images, median and inter-quartile range of '
+            f"{first['latency']['total']['n']} runs after warm-up. "
+            'Post-proc.: the part of it spent outside the network (score '
+            'filtering, NMS, grouping).',
+            *[
+                f'- {name} ms: the same latency with {name} (the model '
+                'exported to ONNX, with as many threads; docs/deployment.md)'
+                f', and its ratio to the {main} latency.' for name in backends
+            ],
             '- ms @N pers.: the same on synthetic scenes with N persons.',
             f"- Peak mem: {first['memory_kind']}.",
             '- Params and GFLOPs: the inference model (deploy mode), '
@@ -129,10 +163,21 @@ def markdown_table(results: Sequence[dict]) -> str:
     return '\n'.join(lines + [''] + notes) + '\n'
 
 
+def _backend_cell(row: Dict[str, object], name: str) -> str:
+    """A further backend's median latency and its ratio to the first's."""
+    latency, main = row[f'latency_ms_{name}'], row['latency_ms']
+    if math.isnan(latency):
+        return '-'
+    if math.isnan(main):
+        return f'{latency:.1f}'
+    return f'{latency:.1f} ({latency / main:.2f}x)'
+
+
 def write_csv(results: Sequence[dict], path: str) -> None:
     acc = _accuracy_columns(results)
     persons = _persons(results)
-    rows = [flat_row(r, acc, persons) for r in results]
+    backends = _extra_backends(results)
+    rows = [flat_row(r, acc, persons, backends) for r in results]
     with atomic_open(path, 'w') as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -152,7 +197,7 @@ def plot_accuracy_vs_latency(results: Sequence[dict], path: str) -> None:
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for result in results:
-        if result.get('error'):
+        if result.get('error') or not result.get('latency', {}).get('total'):
             continue
         total = result['latency']['total']
         ap = result['accuracy']['AP']

@@ -8,7 +8,8 @@ A study is an mmengine config file (see ``configs/studies/``)::
         type='synthetic', root='data/synthetic-coco-easy',  # every method
         preset='easy', format='coco')     # is pointed at it
     cfg_options = {'train_dataloader.num_workers': 0}  # every method
-    speed = dict(runs=20, persons=(1, 5, 10, 20, 40))   # see SpeedSpec
+    speed = dict(runs=20, persons=(1, 5, 10, 20, 40),   # see SpeedSpec
+                 backend=('pytorch', 'onnxruntime'))
     methods = [
         dict(name='RTMO', config='configs/rtmo/....py'),
         dict(name='DirectPose', config='configs/directpose/....py',
@@ -22,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from typing import List, Optional, Tuple
 
 from mmengine.config import Config
+
+from .speed import BACKENDS
 
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
 _STUDY_KEYS = {'work_dir', 'dataset', 'cfg_options', 'speed', 'methods'}
@@ -66,6 +69,10 @@ class SpeedSpec:
         persons_image_size (int): Side of those scenes, in pixels (the test
             pipeline then resizes them to the model's input).
         persons_preset (str): Synthetic preset the scenes are drawn from.
+        backend (tuple[str]): The backends that run the model: 'pytorch'
+            (eager) and/or 'onnxruntime' (its ONNX export), or one of them
+            as a str. The first gives the latency columns; each further one
+            adds a latency column and its ratio to the first.
     """
 
     device: str = 'auto'
@@ -75,6 +82,7 @@ class SpeedSpec:
     persons: Tuple[int, ...] = (1, 5, 10, 20, 40)
     persons_image_size: int = 256
     persons_preset: str = 'standard'
+    backend: Tuple[str, ...] = ('pytorch', )
 
 
 @dataclass
@@ -164,6 +172,14 @@ def _parse_speed(path: str, given) -> SpeedSpec:
         if int(getattr(speed, key)) < (0 if key == 'warmup' else 1):
             raise StudyError(f'{path}: speed.{key} must be a positive '
                              f'integer, got {getattr(speed, key)!r}')
+    backends = [speed.backend] if isinstance(speed.backend,
+                                             str) else speed.backend
+    speed.backend = tuple(backends)
+    if not speed.backend or any(b not in BACKENDS for b in speed.backend) \
+            or len(set(speed.backend)) != len(speed.backend):
+        raise StudyError(f'{path}: speed.backend must be one or more '
+                         f'distinct backends of {BACKENDS}, got '
+                         f'{given.get("backend")!r}')
     if any(n < 0 for n in speed.persons):
         raise StudyError(f'{path}: speed.persons must be person counts '
                          f'>= 0, got {speed.persons}')

@@ -3,9 +3,12 @@
 Everything is measured on the *inference model*: built from the config,
 loaded from the checkpoint, in eval mode and switched to deploy mode
 (``model.switch_to_deploy()``, which e.g. drops DirectPose's training-only
-heatmap branch). One timed run is ``model.test_step`` on a collated batch
-that the config's test pipeline made: normalisation, network, decoding and
-rescaling to the image; reading and resizing the image are not timed.
+heatmap branch), run by a *backend*: 'pytorch' (eager) or 'onnxruntime'
+(the model exported by :mod:`directpose.deploy`, run by
+:class:`directpose.apis.OnnxPoseModel`). One timed run is the model's
+``test_step`` on a collated batch that the config's test pipeline made:
+normalisation, network, decoding and rescaling to the image; reading and
+resizing the image are not timed.
 """
 import copy
 import ctypes
@@ -14,12 +17,17 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import Compose, pseudo_collate
+from mmengine.dataset import pseudo_collate
 from mmpose.apis import init_model
 from mmpose.registry import DATASETS
 
+from directpose.apis import OnnxPoseModel, collate_images, test_pipeline
 from directpose.datasets.synthetic import render_scene
-from .timing import STAGES, StageTimer, summarize
+from .onnx_timing import OnnxStageTimer
+from .timing import StageTimer, summarize
+
+#: the backends a model can be timed with
+BACKENDS = ('pytorch', 'onnxruntime')
 
 
 def resolve_device(device: str = 'auto') -> str:
@@ -33,10 +41,30 @@ def resolve_device(device: str = 'auto') -> str:
 
 
 def describe_device(device: str) -> str:
-    """E.g. 'cpu (2 threads)' or 'cuda: NVIDIA H100'."""
+    """E.g. 'cpu (2 threads)' or 'cuda: NVIDIA H100'; the threads are
+    PyTorch's, which the ONNX Runtime sessions here use too."""
     if device.startswith('cuda'):
         return f'{device}: {torch.cuda.get_device_name(device)}'
     return f'cpu ({torch.get_num_threads()} threads)'
+
+
+def onnx_model(cfg: Config,
+               checkpoint: Optional[str] = None,
+               device: str = 'cpu') -> OnnxPoseModel:
+    """The model of ``cfg`` exported to ONNX (in memory, batch size free)
+    and loaded into ONNX Runtime with as many intra-op threads as PyTorch
+    has.
+
+    Raises:
+        ExportError: The model has no exporter (e.g. its head type).
+    """
+    from directpose.deploy import build_exporter, metadata
+    exporter = build_exporter(copy.deepcopy(cfg), checkpoint)
+    model = exporter.to_onnx(dynamic_batch=True, metadata=metadata(exporter))
+    return OnnxPoseModel(
+        model.SerializeToString(),
+        device=device,
+        num_threads=torch.get_num_threads())
 
 
 class _PeakMemory:
@@ -96,36 +124,46 @@ def memory_kind(device: str) -> str:
 
 
 class SpeedMeter:
-    """Times the inference model of one config.
+    """Times the inference model of one config with one backend.
 
     Args:
         cfg (Config): The method's (merged) config.
         checkpoint (str, optional): Weights; random init if None (timings
             of the network are right, post-processing may not be).
         device (str): 'auto', 'cpu' or 'cuda[:i]'.
+        backend (str): One of :data:`BACKENDS`: 'pytorch' (eager) or
+            'onnxruntime' (the ONNX export, with as many threads as
+            PyTorch).
+
+    Raises:
+        ExportError: 'onnxruntime' for a model that has no exporter.
     """
 
     def __init__(self,
                  cfg: Config,
                  checkpoint: Optional[str] = None,
-                 device: str = 'auto'):
+                 device: str = 'auto',
+                 backend: str = 'pytorch'):
+        if backend not in BACKENDS:
+            raise ValueError(f'backend {backend!r}: expected one of '
+                             f'{BACKENDS}')
         self.device = resolve_device(device)
-        self.cfg = copy.deepcopy(cfg)
-        self.model = init_model(
-            copy.deepcopy(cfg), checkpoint, device=self.device)
-        self.model.switch_to_deploy()
-        self.pipeline = Compose(cfg.test_dataloader.dataset.pipeline)
-        self._sync = self.device.startswith('cuda')
+        self.backend = backend
+        if backend == 'pytorch':
+            self.model = init_model(
+                copy.deepcopy(cfg), checkpoint, device=self.device)
+            self.model.switch_to_deploy()
+        else:
+            self.model = onnx_model(cfg, checkpoint, self.device)
+        # the model's config: for ONNX, its pipeline resizes to the graph
+        self.cfg = copy.deepcopy(self.model.cfg)
+        self.pipeline = test_pipeline(self.model)
+        self._sync = backend == 'pytorch' and self.device.startswith('cuda')
 
     # ------------------------------------------------------------ batches
     def batch_from_images(self, images: Sequence[np.ndarray]) -> dict:
         """Collate BGR images, each through the test pipeline."""
-        samples = []
-        for i, image in enumerate(images):
-            info = dict(img=image, img_id=i, id=i, img_path=None)
-            info.update(copy.deepcopy(self.model.dataset_meta))
-            samples.append(self.pipeline(info))
-        return pseudo_collate(samples)
+        return collate_images(self.model, images, self.pipeline)
 
     def batches_from_test_set(self, num: int) -> List[dict]:
         """Batches of one of the first ``num`` test-set images."""
@@ -157,13 +195,15 @@ class SpeedMeter:
         """Time ``runs`` test steps cycling through ``batches``.
 
         Returns:
-            dict: For each of :data:`STAGES`, ``total`` and ``instances``
-            (persons predicted), the :func:`summarize` of its values, in
-            milliseconds for times; ``memory_mib``: peak memory added.
+            dict: For each stage (:attr:`stages`), ``total`` and
+            ``instances`` (persons predicted), the :func:`summarize` of its
+            values, in milliseconds for times; ``memory_mib``: peak memory
+            added.
         """
         samples = []
-        with StageTimer(self.model, self._sync) as timer, \
-                _PeakMemory(self.device) as memory:
+        timer = StageTimer(self.model, self._sync) \
+            if self.backend == 'pytorch' else OnnxStageTimer(self.model)
+        with timer, _PeakMemory(self.device) as memory:
             for i in range(warmup + runs):
                 stages = timer.run(batches[i % len(batches)])
                 if i >= warmup:
@@ -172,11 +212,17 @@ class SpeedMeter:
                     tick()
         result = {
             key: summarize([s[key] * 1e3 for s in samples])
-            for key in (*STAGES, 'total')
+            for key in (*self.stages, 'total')
         }
         result['instances'] = summarize([s['instances'] for s in samples])
         result['memory_mib'] = memory.mib
         return result
+
+    @property
+    def stages(self) -> Sequence[str]:
+        """The stages :meth:`time` splits a run into."""
+        return StageTimer.stages if self.backend == 'pytorch' \
+            else OnnxStageTimer.stages
 
     def throughput(self,
                    batch: dict,
@@ -191,7 +237,7 @@ class SpeedMeter:
         """Parameters and FLOPs of the network's forward (mode 'tensor':
         backbone, neck, head) on the preprocessed ``batch``, by mmengine's
         complexity analysis; decoding (NMS, grouping, RTMO's DCC on the
-        kept persons) is not counted."""
+        kept persons) is not counted. PyTorch backend only."""
         from mmengine.analysis import get_model_complexity_info
         with torch.no_grad():
             inputs = self.model.data_preprocessor(batch, False)['inputs']

@@ -1,0 +1,65 @@
+"""tools/benchmark.py times PyTorch and ONNX Runtime side by side on the
+same scenes, and says which models cannot be exported."""
+import importlib.util
+import json
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from conftest import TINY_RTMO
+
+from directpose.study.onnx_timing import ONNX_STAGES
+from directpose.study.timing import STAGES
+
+DIRECTPOSE = ('configs/directpose/'
+              'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py')
+
+
+@pytest.fixture(scope='module')
+def tool(repo_root):
+    spec = importlib.util.spec_from_file_location(
+        'benchmark_tool', osp.join(repo_root, 'tools/benchmark.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_backends_side_by_side(tool, repo_root, tmp_path, monkeypatch, capsys):
+    out = tmp_path / 'bench.json'
+    threads = torch.get_num_threads()
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark.py',
+        osp.join(repo_root, TINY_RTMO), '--persons', '1', '--runs', '2',
+        '--warmup', '0', '--batch-sizes', '2', '--image-size', '96',
+        '--backend', 'pytorch', 'onnxruntime', '--threads',
+        str(threads), '--out',
+        str(out)
+    ])
+    tool.main()
+    printed = capsys.readouterr().out
+    assert f'device: cpu ({threads} threads)' in printed
+    assert '| persons | pytorch ms | onnxruntime ms | onnxruntime / pytorch |'\
+        in printed
+    assert '| batch | pytorch img/s | onnxruntime img/s | onnxruntime / ' \
+        'pytorch |' in printed
+    result = json.loads(out.read_text())
+    assert list(result['backends']) == ['pytorch', 'onnxruntime']
+    assert result['backends']['pytorch']['stages'] == list(STAGES)
+    assert result['backends']['onnxruntime']['stages'] == list(ONNX_STAGES)
+    for backend in result['backends'].values():
+        assert [e['persons'] for e in backend['breakdown']] == [1]
+        for entry in backend['breakdown']:
+            assert entry['total']['median'] > 0
+            parts = sum(entry[stage]['median'] for stage in backend['stages'])
+            assert parts == pytest.approx(entry['total']['median'], rel=0.2)
+        assert all(rate > 0 for rate in backend['throughput'].values())
+
+
+def test_unexportable_model_is_named(tool, repo_root, monkeypatch):
+    monkeypatch.setattr(sys, 'argv', [
+        'benchmark.py',
+        osp.join(repo_root, DIRECTPOSE), '--backend', 'onnxruntime'
+    ])
+    with pytest.raises(SystemExit, match='DirectPoseHead'):
+        tool.main()
