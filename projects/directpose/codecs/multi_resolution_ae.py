@@ -5,7 +5,11 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmpose.codecs import AssociativeEmbedding
+from mmpose.codecs.utils import (batch_heatmap_nms, refine_keypoints,
+                                 refine_keypoints_dark_udp)
 from mmpose.registry import KEYPOINT_CODECS
+from mmpose.utils.tensor_utils import to_numpy
+from torch import Tensor
 
 from .ae_grouping import fill_missing_keypoints, group_keypoints_by_tags
 
@@ -37,7 +41,9 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
 
     Decoding is :class:`AssociativeEmbedding`'s, with its grouping and
     missing-keypoint filling replaced by faster equivalents
-    (:mod:`.ae_grouping`).
+    (:mod:`.ae_grouping`), and split in two: :meth:`get_candidates` (heatmap
+    NMS and top-k, tensor operations that an ONNX graph holds) and
+    :meth:`group_candidates` (grouping, refinement and filling, NumPy).
 
     Args:
         input_size (tuple): Image size ``(w, h)``.
@@ -104,6 +110,83 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
             # assume (a bias of up to 1.5 input pixels at stride 4).
             keypoints = keypoints - 0.5 * codec.scale_factor
         return AssociativeEmbedding.encode(codec, keypoints, keypoints_visible)
+
+    def batch_decode(
+        self, batch_heatmaps: Tensor, batch_tags: Tensor
+    ) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
+        """Decode the persons of a batch: :meth:`get_candidates`, then
+        :meth:`group_candidates`.
+
+        Args:
+            batch_heatmaps (Tensor): (B, K, H, W) heatmaps.
+            batch_tags (Tensor): (B, K*L, H, W) tag maps.
+
+        Returns:
+            tuple: per image, keypoints (N, K, 2) in the input space,
+            keypoint scores (N, K) and person scores (N, ).
+        """
+        candidates = to_numpy(self.get_candidates(batch_heatmaps, batch_tags))
+        return self.group_candidates(*candidates, to_numpy(batch_heatmaps),
+                                     to_numpy(batch_tags))
+
+    def get_candidates(self, batch_heatmaps: Tensor,
+                       batch_tags: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """The keypoint candidates: the ``decode_topk`` highest local maxima
+        (within ``decode_nms_kernel``) of each heatmap and their tags.
+
+        Args:
+            batch_heatmaps (Tensor): (B, K, H, W) heatmaps.
+            batch_tags (Tensor): (B, K*L, H, W) tag maps.
+
+        Returns:
+            tuple[Tensor, Tensor, Tensor]: scores (B, K, M), tags
+            (B, K, M, L) and (x, y) locations (B, K, M, 2), M =
+            ``decode_topk``.
+        """
+        peaks = batch_heatmap_nms(batch_heatmaps, self.decode_nms_kernel)
+        return self._get_batch_topk(peaks, batch_tags, k=self.decode_topk)
+
+    def group_candidates(
+        self, batch_vals: np.ndarray, batch_cand_tags: np.ndarray,
+        batch_locs: np.ndarray, batch_heatmaps: np.ndarray,
+        batch_tags: np.ndarray
+    ) -> Tuple[List[np.ndarray], List[np.ndarray], List[np.ndarray]]:
+        """Group the candidates of :meth:`get_candidates` into persons;
+        refine their keypoints on the heatmaps (DARK with UDP, else a
+        quarter-pixel shift towards the higher neighbour), shift them by
+        ``decode_center_shift``, fill the missing ones from the maps, and
+        scale them to the input.
+
+        Args:
+            batch_vals, batch_cand_tags, batch_locs (np.ndarray): The
+                candidates, as :meth:`get_candidates` returns them.
+            batch_heatmaps (np.ndarray): (B, K, H, W) heatmaps.
+            batch_tags (np.ndarray): (B, K*L, H, W) tag maps.
+
+        Returns:
+            tuple: as :meth:`batch_decode`. A person's score is the mean of
+            its grouped keypoints' scores, before filling.
+        """
+        batch_keypoints, batch_scores, batch_person_scores = [], [], []
+        groups = self._group_keypoints(batch_vals, batch_cand_tags, batch_locs)
+        for group, heatmaps, tags in zip(groups, batch_heatmaps, batch_tags):
+            keypoints, scores = group[..., :-1], group[..., -1]
+            batch_person_scores.append(scores.mean(axis=-1))
+            if keypoints.size:
+                if self.use_udp:
+                    keypoints = refine_keypoints_dark_udp(
+                        keypoints,
+                        heatmaps,
+                        blur_kernel_size=self.decode_gaussian_kernel)
+                else:
+                    keypoints = refine_keypoints(keypoints, heatmaps)
+                found = (scores > 0).astype(keypoints.dtype)[..., None]
+                keypoints += self.decode_center_shift * found
+                keypoints, scores = self._fill_missing_keypoints(
+                    keypoints, scores, heatmaps, tags)
+            batch_keypoints.append(keypoints * self.scale_factor)
+            batch_scores.append(scores)
+        return batch_keypoints, batch_scores, batch_person_scores
 
     def _group_keypoints(self, batch_vals: np.ndarray, batch_tags: np.ndarray,
                          batch_locs: np.ndarray) -> List[np.ndarray]:
