@@ -91,7 +91,7 @@ def test_images_of_different_sizes_in_one_batch(repo_root, synthetic_coco,
     with torch.no_grad():
         samples = reference.test_step(collate_images(reference, images))
     data = collate_images(model, images)
-    heatmaps, tags = model.run(model.stack_inputs(data['inputs']))
+    heatmaps, tags, *_ = model.run(model.stack_inputs(data['inputs']))
     assert heatmaps.shape == (2, 17, 128, 256)
     for maps, name in zip((heatmaps, tags), ('heatmaps', 'tags')):
         for image_maps, sample in zip(maps, samples):

@@ -47,7 +47,8 @@ def test_maps_of_the_pytorch_test_step(name, repo_root, synthetic_coco,
         config, checkpoint, str(tmp_path / f'{name}.onnx'), dynamic_batch=True)
     session = ort.InferenceSession(out)
 
-    # the PyTorch model's test step returns the maps it groups
+    # the PyTorch model's test step returns the maps it groups (as they
+    # are when nobody is found: DARK-UDP refinement blurs them in place)
     cfg.model.test_cfg.output_heatmaps = True
     reference = init_model(cfg, checkpoint, device='cpu')
     sizes = []
@@ -57,12 +58,20 @@ def test_maps_of_the_pytorch_test_step(name, repo_root, synthetic_coco,
             samples = reference.test_step(batch)
         inputs = torch.stack(batch['inputs']).float().numpy()
         sizes.append(inputs.shape[2:])
-        heatmaps, tags = session.run(None, {'input': inputs})
+        heatmaps, tags, scores, _, locs = session.run(None, {'input': inputs})
+        assert locs.dtype == np.int64 and scores.shape == (2, 17, 30)
         for i, sample in enumerate(samples):
+            assert len(sample.pred_instances) == 0
             expected = sample.pred_fields
             scale = expected.heatmaps.abs().max().item()
             np.testing.assert_allclose(
                 heatmaps[i], expected.heatmaps, atol=1e-4 * scale)
+            # the candidates' scores (their places may swap where two
+            # are equal to 1e-7)
+            expected_scores = reference.head.decoder.get_candidates(
+                expected.heatmaps[None], expected.tags[None])[0]
+            np.testing.assert_allclose(
+                scores[i], expected_scores[0], atol=1e-4 * scale)
             scale = expected.tags.abs().max().item()
             np.testing.assert_allclose(
                 tags[i], expected.tags, atol=1e-4 * scale)
@@ -81,7 +90,10 @@ def test_every_variant_exports_the_same_network(repo_root, tmp_path):
             osp.join(repo_root, config), checkpoint,
             str(tmp_path / f'{name}.onnx'))
         graph = onnx.load(out).graph
-        assert [o.name for o in graph.output] == ['heatmaps', 'tags']
+        assert [o.name for o in graph.output] == [
+            'heatmaps', 'tags', 'candidate_scores', 'candidate_tags',
+            'candidate_locs'
+        ]
         graphs[name] = [node.op_type for node in graph.node]
     assert graphs['swahr'] == graphs['sahr'] == graphs['wahr'] == \
         graphs['ae']

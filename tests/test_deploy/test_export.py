@@ -79,6 +79,12 @@ def test_settings_the_export_cannot_follow(rtmo, repo_root, tmp_path):
             rtmo[1],
             str(tmp_path / 'x.onnx'),
             cfg_options={'model.test_cfg.multiscale_test': True})
+    with pytest.raises(ExportError, match='model.head.decoder.type'):
+        export_onnx(
+            osp.join(repo_root, TINY_SWAHR),
+            rtmo[1],
+            str(tmp_path / 'x.onnx'),
+            cfg_options={'model.head.decoder.type': 'AssociativeEmbedding'})
 
 
 def test_failed_export_leaves_the_previous_file(rtmo, tmp_path, monkeypatch):

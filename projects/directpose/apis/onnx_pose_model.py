@@ -200,15 +200,16 @@ class OnnxPoseModel:
                     keypoint_scores=image_keypoints[..., 2]))
         return preds
 
-    def _decode_heatmaps(self, heatmaps: np.ndarray,
-                         tags: np.ndarray) -> List[InstanceData]:
-        """Group (B, K, H, W) heatmaps by (B, C, H, W) tags with the
-        config's codec."""
-        keypoints, scores, instance_scores = self.codec.batch_decode(
-            torch.from_numpy(heatmaps), torch.from_numpy(tags))
+    def _decode_heatmaps(self, heatmaps: np.ndarray, tags: np.ndarray,
+                         *candidates: np.ndarray) -> List[InstanceData]:
+        """Group the keypoint candidates into persons with the config's
+        codec, refining them on the (B, K, H, W) heatmaps and (B, C, H, W)
+        tag maps, as the PyTorch head's decoding does."""
+        keypoints, scores, person_scores = self.codec.group_candidates(
+            *candidates, heatmaps, tags)
         return [
-            InstanceData(keypoints=k, keypoint_scores=s, bbox_scores=i)
-            for k, s, i in zip(keypoints, scores, instance_scores)
+            InstanceData(keypoints=k, keypoint_scores=s, bbox_scores=p)
+            for k, s, p in zip(keypoints, scores, person_scores)
         ]
 
     # --------------------------------------------------------- interfaces
