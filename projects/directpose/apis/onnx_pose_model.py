@@ -57,8 +57,9 @@ class OnnxPoseModel:
     ``BottomupResize`` set to that size; a graph of fixed batch size 1 runs
     a batch image by image. Decoding: for end-to-end graphs (RTMO), the
     persons of ``dets``/``keypoints`` mapped back to the image; for heatmap
-    graphs (SWAHR/HigherHRNet), the config's codec groups ``heatmaps`` and
-    ``tags`` as the PyTorch head does.
+    graphs (SWAHR/HigherHRNet), the config's codec groups the keypoint
+    candidates and refines them on ``heatmaps`` and ``tags`` as the PyTorch
+    head does.
 
     Args:
         onnx_model (str | bytes): The ONNX file, or a serialised model.

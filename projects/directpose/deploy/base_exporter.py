@@ -49,7 +49,8 @@ class BaseOnnxExporter(nn.Module):
     What it outputs, and how :class:`directpose.apis.OnnxPoseModel` reads
     it, is the subclass's: ``output_names`` and ``decoding``
     ('instances': ``dets`` (B, N, 5) and ``keypoints`` (B, N, K, 3) in the
-    input's pixels; 'heatmaps': maps that the config's codec decodes).
+    input's pixels; 'heatmaps': heatmaps, tags and keypoint candidates that
+    the config's codec groups).
 
     A subclass registers in :data:`~directpose.deploy.ONNX_EXPORTERS` under
     the head types it exports, implements :meth:`forward` (``input`` to the

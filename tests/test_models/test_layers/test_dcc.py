@@ -262,5 +262,4 @@ def test_deploy_folds_the_positional_encoding_into_the_gau():
         ours.gau.beta.zero_()
         ours.pos_enc.zero_()
     assert_close(
-        ours.forward_test(feats, bbox_cs, grids), before, rtol=1e-5,
-        atol=1e-3)
+        ours.forward_test(feats, bbox_cs, grids), before, rtol=1e-5, atol=1e-3)
