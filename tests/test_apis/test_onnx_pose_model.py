@@ -129,3 +129,12 @@ def test_cuda_without_the_cuda_provider_is_named(rtmo):
         OnnxPoseModel(rtmo[2], device='cuda:0')
     with pytest.raises(ValueError, match="device 'tpu'"):
         OnnxPoseModel(rtmo[2], device='tpu')
+
+
+def test_input_of_another_size_than_the_graph_is_named(rtmo):
+    model = OnnxPoseModel(rtmo[2], device='cpu')
+    with pytest.raises(
+            ValueError,
+            match='images of 128x128 pixels after the '
+            'test pipeline, but the graph takes 192x160'):
+        model.stack_inputs([torch.zeros(3, 128, 128, dtype=torch.uint8)])

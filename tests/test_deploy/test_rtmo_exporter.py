@@ -13,6 +13,7 @@ from mmengine.config import Config
 
 from directpose.apis import OnnxPoseModel, inference_images, init_model
 from directpose.deploy import export_onnx
+from directpose.deploy.config_json import config_from_json
 
 RTMO_DCC_256 = 'configs/rtmo/rtmo-tiny_dcc_1xb8-30e_synthetic-coco-256x256.py'
 
@@ -52,8 +53,9 @@ def test_graph_layout(exported):
     assert meta['directpose.decoding'] == 'instances'
     # mmpose's RTMOHead is exported through RTMODCCHead
     assert meta['directpose.head'] == 'RTMODCCHead'
-    assert Config.fromstring(meta['directpose.config'],
-                             '.py').model.head.type == 'RTMODCCHead'
+    cfg = config_from_json(meta['directpose.config'])
+    assert cfg.model.head.type == 'RTMODCCHead'
+    assert cfg.model.test_cfg.input_size == (128, 128)  # a tuple again
 
 
 def test_same_persons_as_pytorch(exported, synthetic_coco):

@@ -12,6 +12,7 @@ from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.structures import PoseDataSample
 
+from directpose.deploy.config_json import config_from_json
 from directpose.deploy.export import META_CONFIG, META_DECODING
 from .batch_inference import collate_images
 
@@ -53,13 +54,13 @@ class OnnxPoseModel:
     PyTorch model does; :meth:`__call__` takes images directly.
 
     The config comes from the file (the export writes it into the model's
-    metadata). A graph of fixed input size gets the test pipeline's
-    ``BottomupResize`` set to that size; a graph of fixed batch size 1 runs
-    a batch image by image. Decoding: for end-to-end graphs (RTMO), the
-    persons of ``dets``/``keypoints`` mapped back to the image; for heatmap
-    graphs (SWAHR/HigherHRNet), the config's codec groups the keypoint
-    candidates and refines them on ``heatmaps`` and ``tags`` as the PyTorch
-    head does.
+    metadata, as JSON: reading a file runs none of its content). A graph of
+    fixed input size gets the test pipeline's ``BottomupResize`` set to that
+    size; a graph of fixed batch size 1 runs a batch image by image.
+    Decoding: for end-to-end graphs (RTMO), the persons of
+    ``dets``/``keypoints`` mapped back to the image; for heatmap graphs
+    (SWAHR/HigherHRNet), the config's codec groups the keypoint candidates
+    and refines them on ``heatmaps`` and ``tags`` as the PyTorch head does.
 
     Args:
         onnx_model (str | bytes): The ONNX file, or a serialised model.
@@ -100,7 +101,7 @@ class OnnxPoseModel:
         if config is None:
             if META_CONFIG not in metadata:
                 raise ValueError(f'{where} holds no config; pass config=')
-            config = Config.fromstring(metadata[META_CONFIG], '.py')
+            config = config_from_json(metadata[META_CONFIG])
         elif isinstance(config, str):
             config = Config.fromfile(config)
         graph_input = self.session.get_inputs()[0]

@@ -6,6 +6,7 @@ from mmengine.config import Config
 
 from directpose.version import __version__
 from .base_exporter import BaseOnnxExporter, pipeline_input_size
+from .config_json import config_to_json
 from .errors import ExportError
 from .registry import ONNX_EXPORTERS
 
@@ -114,10 +115,10 @@ def export_onnx(config: Union[str, Config],
 
 def metadata(exporter: BaseOnnxExporter) -> Dict[str, str]:
     """What an exported file says about itself (its ``metadata_props``):
-    the config, how to decode the outputs, the head, this package's
-    version."""
+    the config (as JSON: reading it runs no code), how to decode the
+    outputs, the head, this package's version."""
     return {
-        META_CONFIG: exporter.cfg.pretty_text,
+        META_CONFIG: config_to_json(exporter.cfg),
         META_DECODING: exporter.decoding,
         META_HEAD: exporter.cfg.model.head.type,
         META_VERSION: __version__,
