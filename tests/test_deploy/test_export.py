@@ -71,7 +71,10 @@ def test_missing_config_is_named(rtmo, tmp_path):
 
 
 def test_settings_the_export_cannot_follow(rtmo, repo_root, tmp_path):
-    with pytest.raises(ExportError, match='opset 9: expected 11 or more'):
+    with pytest.raises(
+            ExportError,
+            match="opset 9: expected 11 or more for the operators "
+            "of RTMOExporter's graph"):
         export_onnx(*rtmo, str(tmp_path / 'x.onnx'), opset=9)
     with pytest.raises(ExportError, match='multiscale_test=True'):
         export_onnx(

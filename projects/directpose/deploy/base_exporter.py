@@ -13,10 +13,6 @@ from torch import Tensor
 from directpose.utils import atomic_open
 from .errors import ExportError
 
-#: the lowest opset with every operator the exporters use (Resize with
-#: aligned corners, NonMaxSuppression)
-MIN_OPSET = 11
-
 
 def size_divisor(cfg: Config) -> int:
     """What the input's width and height must be multiples of: the test
@@ -71,6 +67,9 @@ class BaseOnnxExporter(nn.Module):
     decoding: str = ''
     #: whether H and W stay free in the graph (else fixed to input_size)
     dynamic_input_size: bool = False
+    #: the lowest opset with every operator of the graph (11: Resize with
+    #: aligned corners, NonMaxSuppression; e.g. 16 for GridSample)
+    min_opset: int = 11
 
     def __init__(self, model: nn.Module, cfg: Config,
                  input_size: Sequence[int]):
@@ -151,7 +150,7 @@ class BaseOnnxExporter(nn.Module):
 
         Args:
             dynamic_batch (bool): Leave the batch size free (else 1).
-            opset (int): The ONNX opset, at least :data:`MIN_OPSET`.
+            opset (int): The ONNX opset, at least :attr:`min_opset`.
             metadata (dict, optional): Written into the model's
                 ``metadata_props``.
 
@@ -159,10 +158,10 @@ class BaseOnnxExporter(nn.Module):
             onnx.ModelProto: The checked model.
         """
         import onnx
-        if opset < MIN_OPSET:
+        if opset < self.min_opset:
             raise ExportError(
-                f'opset {opset}: expected {MIN_OPSET} or more (Resize with '
-                'aligned corners and NonMaxSuppression)')
+                f'opset {opset}: expected {self.min_opset} or more for the '
+                f'operators of {type(self).__name__}\'s graph')
         # two images when the batch is free: a traced size of 1 can be
         # taken for a broadcastable constant
         example = self.example_input(2 if dynamic_batch else 1)
