@@ -7,7 +7,7 @@ import onnxruntime as ort
 import torch
 import torch.nn as nn
 
-from directpose.deploy import nms_keep
+from directpose.deploy import nms_keep, run_on_kept
 
 
 def boxes_and_scores(batch=3, num=60, seed=0):
@@ -93,3 +93,23 @@ def test_exported_graph_keeps_the_same_boxes_for_any_batch():
         # the padding rows may point anywhere; the kept ones must agree
         np.testing.assert_array_equal(index[valid > 0],
                                       expected_index[expected_valid].numpy())
+
+
+def test_run_on_kept_skips_the_padding_rows():
+    values = torch.arange(2 * 3 * 2, dtype=torch.float32).view(2, 3, 2)
+    valid = torch.tensor([[True, True, False], [True, False, False]])
+    seen = []
+
+    def fn(rows):
+        seen.append(len(rows))
+        return rows * 10
+
+    out = run_on_kept(fn, valid, values)
+    assert seen == [3]  # the kept rows only
+    assert out.shape == (2, 3, 2)
+    assert torch.equal(out[valid], values[valid] * 10)
+    assert not out[~valid].any()
+    # nobody kept: fn still gets one row (ONNX cannot reshape an empty
+    # batch), which the caller masks
+    out = run_on_kept(fn, torch.zeros(2, 3, dtype=torch.bool), values)
+    assert seen[-1] == 1 and torch.equal(out[0, 0], values[0, 0] * 10)

@@ -1,5 +1,6 @@
-"""Per-image NMS inside an ONNX graph: ONNX's ``NonMaxSuppression``."""
-from typing import Tuple
+"""Per-image NMS inside an ONNX graph (ONNX's ``NonMaxSuppression``), and
+work on the persons it keeps."""
+from typing import Callable, Tuple
 
 import torch
 from torch import Tensor
@@ -86,3 +87,29 @@ def nms_keep(boxes: Tensor, scores: Tensor, iou_thr: float, score_thr: float,
     num = kept.sum(dim=1).max().clamp(min=1).long()
     index = order.index_select(1, torch.arange(num, device=scores.device))
     return index, kept.gather(1, index) > 0
+
+
+def run_on_kept(fn: Callable[..., Tensor], valid: Tensor, *inputs:
+                Tensor) -> Tensor:
+    """``fn`` on the kept persons of a padded batch only, not on the rows
+    that pad it (e.g. RTMO's DCC: at batch 8, the padding would be most of
+    its work).
+
+    Args:
+        fn (Callable): Takes the inputs' kept rows, (M, ...) each, and
+            returns (M, ...).
+        valid (Tensor): (B, N) bool, as :func:`nms_keep` returns it.
+        *inputs (Tensor): (B, N, ...) each.
+
+    Returns:
+        Tensor: (B, N, ...): ``fn``'s rows where ``valid``, zeros elsewhere
+        (except the first row, which ``fn`` always gets: ONNX's Reshape
+        cannot take an empty batch of persons).
+    """
+    batch, num = valid.shape
+    rows = valid.flatten().clone()
+    rows[0] = True
+    kept = rows.nonzero()[:, 0]
+    out = fn(*[x.flatten(0, 1)[kept] for x in inputs])
+    full = out.new_zeros((batch * num, *out.shape[1:]))
+    return full.index_put((kept, ), out).view(batch, num, *out.shape[1:])

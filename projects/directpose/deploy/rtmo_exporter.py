@@ -11,7 +11,7 @@ from torch import Tensor
 
 from .base_exporter import BaseOnnxExporter
 from .errors import ExportError
-from .onnx_nms import nms_keep
+from .onnx_nms import nms_keep, run_on_kept
 from .registry import ONNX_EXPORTERS
 
 
@@ -109,8 +109,9 @@ class RTMOExporter(BaseOnnxExporter):
 
         bboxes = take(bboxes)
         bbox_cs = torch.cat(bbox_xyxy2cs(bboxes, head.bbox_padding), dim=-1)
-        keypoints = head.dcc.forward_test(
-            take(flatten(pose_vecs)), bbox_cs, self.priors[index])
+        keypoints = run_on_kept(head.dcc.forward_test, valid,
+                                take(flatten(pose_vecs)), bbox_cs,
+                                self.priors[index])
         keypoints = torch.cat(
             (keypoints, take(flatten(kpt_vis).sigmoid()).unsqueeze(-1)), -1)
         bboxes = torch.min(bboxes.clamp(min=0), self.box_max)
