@@ -1,5 +1,9 @@
-__all__ = []
+from .instance_crop import BottomupInstanceCrop
+from .pack_multiscale import PackMultiScalePoseInputs
+from .short_side_resize import BottomupShortSideResize
+from .window_shift_affine import BottomupWindowShiftAffine
 
-from .pack_multiscale import PackMultiScalePoseInputs  # noqa: E402
-
-__all__ += ['PackMultiScalePoseInputs']
+__all__ = [
+    'BottomupInstanceCrop', 'BottomupShortSideResize',
+    'BottomupWindowShiftAffine', 'PackMultiScalePoseInputs'
+]
