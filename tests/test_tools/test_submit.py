@@ -19,7 +19,7 @@ DIRECTPOSE_TINY = (
     'directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py')
 RTMO_CROWDPOSE = 'configs/rtmo/rtmo-s_8xb32-700e_crowdpose-640x640.py'
 DIRECTPOSE_CROWDPOSE = ('configs/directpose/'
-                        'directpose_r50_fpn_8xb4-48e_crowdpose-800x800.py')
+                        'directpose_r50_fpn_8xb4-180k_crowdpose-800x800.py')
 LOADER = [
     'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'
 ]

@@ -12,6 +12,8 @@ from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
+from directpose.models.task_modules import PoseCandidateSelector
+
 TINY = 'configs/directpose/directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py'  # noqa: E501
 FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
 GN = dict(type='GN', num_groups=8)
@@ -25,7 +27,7 @@ def build_head(**kwargs):
         feat_channels=32,
         stacked_convs=2,
         norm_cfg=GN,
-        kpalign=dict(type='KPAlign', norm_cfg=GN),
+        kpt_predictor=dict(type='KPAlignPredictor'),
         heatmap_branch=dict(
             type='AuxiliaryHeatmapBranch', feat_channels=16, norm_cfg=GN),
         flip_indices=FLIP)
@@ -62,18 +64,18 @@ def data_samples(batch=2, num_persons=2):
 
 VARIANTS = {
     'naive':
-    dict(kpalign=None),
+    dict(kpt_predictor=dict(type='ConvRegressionPredictor')),
     'kpalign':
     dict(),
     'grouped-separate':
     dict(
-        kpalign=dict(
-            type='KPAlign',
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
-                    [12], [14, 16]],
+        kpt_predictor=dict(
+            type='KPAlignPredictor',
+            groups='coco',
             separate_features=True,
-            group_channels=8,
-            norm_cfg=GN)),
+            group_channels=8)),
+    'no-scales':
+    dict(kpt_predictor=dict(type='KPAlignPredictor', use_scale=False)),
     'bbox':
     dict(with_bbox=True),
     'no-heatmap':
@@ -111,7 +113,7 @@ def test_losses_are_finite_and_reach_every_parameter(variant):
     for name, param in head.named_parameters():
         assert param.grad is not None, name
         # a level's scale only learns from positives on that level (P3 here)
-        if not name.startswith('scales.') or name == 'scales.0.scale':
+        if 'scales.' not in name or name.endswith('scales.0.scale'):
             assert param.grad.abs().sum() > 0, name
 
 
@@ -131,13 +133,15 @@ def test_encoding_then_decoding_targets_gives_back_the_keypoints():
     targets = head.get_targets(points, samples)
     all_points = torch.cat(points)
     strides = head.point_strides(points)
-    decoded = head.decode_keypoints(targets['kpt_targets'], all_points,
-                                    strides)
+    predictor = head.kpt_predictor
     for b, sample in enumerate(samples):
         pos = targets['pos'][b]
         assert pos.any()
+        offsets = predictor.encode(targets['keypoints'][b][pos],
+                                   all_points[pos], strides[pos])
+        decoded = predictor.decode(offsets, all_points[pos], strides[pos])
         gt = sample.gt_instance_labels.keypoints[targets['gt_inds'][b][pos]]
-        torch.testing.assert_close(decoded[b][pos], gt)
+        torch.testing.assert_close(decoded, gt)
         vis = sample.gt_instance_labels.keypoints_visible[targets['gt_inds'][b]
                                                           [pos]]
         torch.testing.assert_close(targets['kpt_weights'][b][pos], vis)
@@ -192,12 +196,19 @@ def mirror(outs, head):
     ], [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
 
 
-def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction():
-    head = build_head(with_bbox=True)
-    feats = fpn_feats()
+def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(
+        monkeypatch):
+    head = build_head(with_bbox=True).eval()
+    feats, flipped = fpn_feats(), [f.flip(-1) for f in fpn_feats()]
     with torch.no_grad():
         outs = head._probabilities(feats)
-        fused = head._fuse_flipped(outs, mirror(outs, head), feats, FLIP)
+        # a perfectly flip-equivariant head on the mirrored input
+        monkeypatch.setattr(
+            head, '_probabilities', lambda f: outs
+            if f is feats else mirror(outs, head))
+        fused, _ = head._test_outputs([feats, flipped], dict(flip_test=True),
+                                      data_samples(),
+                                      PoseCandidateSelector())
     for a, b in zip(outs, fused):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y)
@@ -208,20 +219,6 @@ def test_flip_test_needs_aligned_levels():
     feats = [torch.randn(1, 32, s, s) for s in (13, 7, 4, 2, 1)]
     with pytest.raises(ValueError, match='divisible by the largest stride'):
         head.predict([feats, feats], data_samples(1), dict(flip_test=True))
-
-
-def test_oks_nms_keeps_one_of_two_identical_persons():
-    head = build_head()
-    kpts = torch.rand(1, 17, 2) * 50
-    keypoints = torch.cat([kpts, kpts + 0.1, kpts + 40])
-    boxes = torch.cat([keypoints.min(1).values, keypoints.max(1).values], 1)
-    keep = head._nms(
-        torch.tensor([0.9, 0.8, 0.7]), keypoints, boxes,
-        dict(
-            type='oks',
-            iou_threshold=0.9,
-            metainfo='configs/_base_/datasets/coco.py'))
-    assert keep.tolist() == [0, 2]
 
 
 def oks(pred, gt, vis, area, sigmas):
@@ -311,22 +308,23 @@ DCC = dict(
         pos_enc='add'))
 
 
-def test_dcc_needs_the_box_branch_and_no_kpalign():
+DCC_PREDICTOR = dict(type='DCCPredictor', dcc=DCC)
+
+
+def test_dcc_needs_the_box_branch():
     with pytest.raises(ValueError, match='with_bbox=True'):
-        build_head(kpalign=None, dcc=DCC)
-    with pytest.raises(ValueError, match='kpalign=None'):
-        build_head(with_bbox=True, dcc=DCC)
+        build_head(kpt_predictor=DCC_PREDICTOR)
 
 
 def test_dcc_coordinates_train_and_predict():
-    head = build_head(kpalign=None, dcc=DCC, with_bbox=True)
+    head = build_head(kpt_predictor=DCC_PREDICTOR, with_bbox=True)
     cls, ctr, pose_vecs, bboxes = head(fpn_feats())
     assert [v.shape[1] for v in pose_vecs] == [32] * 5
     losses = head.loss(fpn_feats(), data_samples())
     assert torch.isfinite(losses['loss_kpt'])
     sum(losses.values()).backward()
-    assert head.dcc.x_fc.weight.grad.abs().sum() > 0
-    assert head.conv_kpt.weight.grad.abs().sum() > 0
+    assert head.kpt_predictor.dcc.x_fc.weight.grad.abs().sum() > 0
+    assert head.kpt_predictor.conv.weight.grad.abs().sum() > 0
     head.eval()
     with torch.no_grad():
         results = head.predict(fpn_feats(), data_samples(),
@@ -341,3 +339,26 @@ def test_dcc_coordinates_train_and_predict():
     with pytest.raises(NotImplementedError, match='flip'):
         head.predict([fpn_feats(), fpn_feats()], data_samples(),
                      dict(flip_test=True))
+
+
+def test_candidates_threshold_the_person_probability_per_level():
+    """As FCOS/DirectPose: ``score_thr`` applies to the person probability
+    alone, the ``nms_pre`` best of each level by sqrt(cls * centerness) are
+    kept, and that is the person score."""
+    head = build_head()
+    feats = fpn_feats(batch=1)
+    shapes = [f.shape[-2:] for f in feats]
+    cls = [torch.full((1, 1, *s), 0.5) for s in shapes]
+    ctr = [torch.full((1, 1, *s), 0.02) for s in shapes]
+    cls[0][0, 0, 0, 0], ctr[0][0, 0, 0, 0] = 0.04, 1.0  # sqrt 0.2, cls low
+    kpts = [torch.zeros(1, 17, 2, *s) for s in shapes]
+    outs = (cls, ctr, kpts, None)
+    cfg = dict(score_thr=0.05, nms_pre=3)
+    cands = head.get_candidates(outs, feats, cfg, [(1.0, 1.0)])[0]
+    # 3 per level, except P7's single location
+    assert len(cands) == 3 * 4 + 1
+    torch.testing.assert_close(cands.scores,
+                               torch.full((13, ), 0.1))  # sqrt(0.5 * 0.02)
+    assert not ((cands.points == 4).all(1)).any()  # the low-cls location
+    # the first level's candidates come from P3, with its stride
+    assert cands.strides[:3].tolist() == [8.0] * 3

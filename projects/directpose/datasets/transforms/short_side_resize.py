@@ -96,11 +96,11 @@ class BottomupShortSideResize(BaseTransform):
         ``max_long_side`` (rounded to the nearest integers)."""
         ratio = min(short_side / min(width, height),
                     max_long_side / max(width, height))
-        return max(int(width * ratio + 0.5), 1), max(
-            int(height * ratio + 0.5), 1)
+        return max(int(width * ratio + 0.5),
+                   1), max(int(height * ratio + 0.5), 1)
 
-    def _resize_and_pad(self, img: np.ndarray,
-                        size: Tuple[int, int]) -> np.ndarray:
+    def _resize_and_pad(self, img: np.ndarray, size: Tuple[int,
+                                                           int]) -> np.ndarray:
         resized = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
         w, h = size
         pad_w = -w % self.size_factor
