@@ -1,5 +1,7 @@
-# mmpose's RTMO config, reused as is (data in data/coco/, mmpose's layout),
-# plus this project's modules and weights-only-safe checkpoints.
+# mmpose's RTMO config (data in data/coco/, mmpose's layout) with this
+# project's RTMODCCHead (our registered DCC, finite boxes with any weights;
+# mmpose's checkpoints load unchanged), modules and weights-only-safe
+# checkpoints.
 _base_ = [
     'mmpose::body_2d_keypoint/rtmo/coco/'
     'rtmo-l_16xb16-600e_coco-640x640.py'
@@ -11,3 +13,5 @@ custom_hooks = _base_.custom_hooks + [
     dict(type='NonFiniteLossHook'),
     dict(type='EpochSeedHook'),
 ]
+
+model = dict(head=dict(type='RTMODCCHead', dcc_cfg=dict(type='DCC')))
