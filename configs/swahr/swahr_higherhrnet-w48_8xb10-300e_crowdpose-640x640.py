@@ -11,9 +11,9 @@ default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))
 model = dict(
     head=dict(
         num_keypoints=14,
-        # top head, neck, shoulders, hips, then the limbs
+        # the official code's: COCO's order cut to the indices below 14
         decoder=dict(decode_keypoint_order=[
-            12, 13, 0, 1, 6, 7, 2, 3, 4, 5, 8, 9, 10, 11
+            0, 1, 2, 3, 4, 5, 6, 11, 12, 7, 8, 9, 10, 13
         ])))
 
 train_dataloader = dict(
