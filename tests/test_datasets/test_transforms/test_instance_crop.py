@@ -11,7 +11,8 @@ def sample(width=2000, height=1500):
         [[100, 700], [160, 900]],
         [[1800, 600], [1900, 1000]],
         [[990, 10], [1010, 60]],
-    ], dtype=np.float32)
+    ],
+                    dtype=np.float32)
     return dict(
         img=np.zeros((height, width, 3), dtype=np.uint8),
         img_shape=(height, width),

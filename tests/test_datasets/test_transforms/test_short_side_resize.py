@@ -20,8 +20,9 @@ def results_of(width, height, keypoints=None):
 
 def to_original(keypoints, meta):
     """mmpose's BottomupPoseEstimator.add_pred_to_datasample, verbatim."""
-    size, center, scale = (np.asarray(meta[k]) for k in
-                           ('input_size', 'input_center', 'input_scale'))
+    size, center, scale = (
+        np.asarray(meta[k])
+        for k in ('input_size', 'input_center', 'input_scale'))
     return keypoints / size * scale + center - 0.5 * scale
 
 
@@ -54,8 +55,8 @@ def test_keypoints_map_back_exactly_through_the_estimator_meta():
         short_side=800, max_long_side=1333, size_factor=128)
     out = t(results_of(640, 425, kpts))
     sx, sy = 1205 / 640, 800 / 425
-    np.testing.assert_allclose(out['keypoints'],
-                               np.array(kpts) * [sx, sy], rtol=1e-6)
+    np.testing.assert_allclose(
+        out['keypoints'], np.array(kpts) * [sx, sy], rtol=1e-6)
     np.testing.assert_allclose(
         out['bbox'], [[0, 0, 639.5 * sx, 424.5 * sy]], rtol=1e-6)
     np.testing.assert_allclose(out['area'], [100 * sx * sy], rtol=1e-6)

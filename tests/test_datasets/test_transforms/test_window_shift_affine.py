@@ -21,8 +21,8 @@ def test_largest_shift_of_the_image_centre(transform_cls, expected_shift,
         rotate_factor=0,
         distribution='uniform')
     # the largest shift: the uniform draws at their upper end
-    monkeypatch.setattr(t, '_random',
-                        lambda low=-1., high=1., size=(): np.ones(size))
+    monkeypatch.setattr(
+        t, '_random', lambda low=-1., high=1., size=(): np.ones(size))
     img = np.zeros((480, 640, 3), dtype=np.uint8)
     centre = np.array([[[320.0, 240.0]]], dtype=np.float32)
     out = t(
