@@ -66,3 +66,41 @@ def point_config_at(root, batch_size=2, max_epochs=1):
             f'{loader}_dataloader.persistent_workers=False',
         ]
     return opts
+
+
+# the real samples of each dataset in ../shared/data: folder, annotations
+REAL_SAMPLES = {
+    'coco': ('coco', 'test_coco.json'),
+    'crowdpose': ('crowdpose', 'test_crowdpose.json'),
+}
+
+
+def real_dataset_of(cfg):
+    """'coco' or 'crowdpose' for a config of the real datasets (from where
+    its test set lives), None for a synthetic or data-less config."""
+    if 'test_dataloader' not in cfg:
+        return None
+    dataset = cfg.test_dataloader.dataset
+    where = f"{dataset.get('data_root', '')}/{dataset.get('ann_file', '')}"
+    if 'synthetic' in where:
+        return None
+    for name in ('crowdpose', 'coco'):
+        if name in where.lower():
+            return name
+    return None
+
+
+def use_real_samples(cfg, shared_data, name):
+    """Point every dataloader and evaluator of ``cfg`` at the real samples
+    of dataset ``name`` (in place), in the main process, and drop
+    pretrained-weight downloads."""
+    folder, ann_file = REAL_SAMPLES[name]
+    root = osp.join(shared_data, folder)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.update(
+            data_root=root, ann_file=ann_file, data_prefix=dict(img=''))
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        cfg[evaluator].ann_file = osp.join(root, ann_file)
+    cfg.model.backbone.init_cfg = None
+    return cfg

@@ -196,8 +196,7 @@ def mirror(outs, head):
     ], [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
 
 
-def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(
-        monkeypatch):
+def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(monkeypatch):
     head = build_head(with_bbox=True).eval()
     feats, flipped = fpn_feats(), [f.flip(-1) for f in fpn_feats()]
     with torch.no_grad():
@@ -207,8 +206,7 @@ def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(
             head, '_probabilities', lambda f: outs
             if f is feats else mirror(outs, head))
         fused, _ = head._test_outputs([feats, flipped], dict(flip_test=True),
-                                      data_samples(),
-                                      PoseCandidateSelector())
+                                      data_samples(), PoseCandidateSelector())
     for a, b in zip(outs, fused):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y)
@@ -307,7 +305,6 @@ DCC = dict(
         act_fn='SiLU',
         pos_enc='add'))
 
-
 DCC_PREDICTOR = dict(type='DCCPredictor', dcc=DCC)
 
 
@@ -357,8 +354,28 @@ def test_candidates_threshold_the_person_probability_per_level():
     cands = head.get_candidates(outs, feats, cfg, [(1.0, 1.0)])[0]
     # 3 per level, except P7's single location
     assert len(cands) == 3 * 4 + 1
-    torch.testing.assert_close(cands.scores,
-                               torch.full((13, ), 0.1))  # sqrt(0.5 * 0.02)
+    torch.testing.assert_close(cands.scores, torch.full(
+        (13, ), 0.1))  # sqrt(0.5 * 0.02)
     assert not ((cands.points == 4).all(1)).any()  # the low-cls location
     # the first level's candidates come from P3, with its stride
     assert cands.strides[:3].tolist() == [8.0] * 3
+
+
+def test_assignment_by_the_box_of_the_visible_keypoints():
+    gt = InstanceData(
+        bboxes=torch.tensor([[0.0, 0.0, 100.0, 100.0],
+                             [10.0, 10.0, 20.0, 20.0]]),
+        keypoints=torch.tensor([[[30.0, 40.0], [50.0, 60.0], [90.0, 5.0]],
+                                [[12.0, 12.0], [15.0, 15.0], [18.0, 18.0]]]),
+        keypoints_visible=torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]))
+    by_box = build_head(num_keypoints=3, flip_indices=None)
+    assert by_box.assignment_boxes(gt) is gt.bboxes
+    by_kpts = build_head(
+        num_keypoints=3, flip_indices=None, assign_by='keypoints')
+    # the visible keypoints' extent, one pixel larger on each side; the
+    # annotated box for a person without visible keypoints
+    torch.testing.assert_close(
+        by_kpts.assignment_boxes(gt),
+        torch.tensor([[29.0, 39.0, 51.0, 61.0], [10.0, 10.0, 20.0, 20.0]]))
+    with pytest.raises(ValueError, match='assign_by'):
+        build_head(assign_by='mask')

@@ -220,7 +220,7 @@ class FCOSPoseHead(BaseHead):
         low = torch.where(visible, kpts, kpts.new_tensor(float('inf')))
         high = torch.where(visible, kpts, kpts.new_tensor(float('-inf')))
         boxes = torch.cat([low.min(1).values - 1, high.max(1).values + 1], -1)
-        return torch.where(visible.any(1).repeat(1, 2), boxes, gt.bboxes)
+        return torch.where(visible.any(1).expand(-1, 4), boxes, gt.bboxes)
 
     def get_targets(self, points: Sequence[Tensor],
                     batch_data_samples: OptSampleList) -> Dict[str, Tensor]:
