@@ -110,7 +110,7 @@ model = dict(
         # decodes the test-time heatmaps, resized to the input size
         decoder=dict(codec, heatmap_size=input_size)),
     test_cfg=dict(
-        multiscale_test=False,  # True with BottomupResize(aug_scales=...)
+        multiscale_test=False,  # True with aug_scales in the test resize
         flip_test=True,
         shift_heatmap=False,
         restore_heatmap_size=True,
@@ -134,7 +134,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='LoadImage'),
     dict(
-        type='BottomupResize',
+        type='BottomupPyramidResize',
         input_size=input_size,
         size_factor=64,
         resize_mode='expand'),

@@ -205,8 +205,8 @@ def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(monkeypatch):
         monkeypatch.setattr(
             head, '_probabilities', lambda f: outs
             if f is feats else mirror(outs, head))
-        fused, _ = head._test_outputs([feats, flipped], dict(flip_test=True),
-                                      data_samples(), PoseCandidateSelector())
+        fused = head._test_outputs([feats, flipped], dict(flip_test=True),
+                                   data_samples(), PoseCandidateSelector())
     for a, b in zip(outs, fused):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y)
@@ -351,7 +351,7 @@ def test_candidates_threshold_the_person_probability_per_level():
     kpts = [torch.zeros(1, 17, 2, *s) for s in shapes]
     outs = (cls, ctr, kpts, None)
     cfg = dict(score_thr=0.05, nms_pre=3)
-    cands = head.get_candidates(outs, feats, cfg, [(1.0, 1.0)])[0]
+    cands = head.get_candidates(outs, cfg, [(1.0, 1.0)])[0]
     # 3 per level, except P7's single location
     assert len(cands) == 3 * 4 + 1
     torch.testing.assert_close(cands.scores, torch.full(

@@ -164,11 +164,14 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
         As :meth:`AssociativeEmbeddingHead.predict`: ``feats`` is one
         feature tuple, a ``[orig, flipped]`` pair with ``flip_test``, and a
         list of those (input scale first) with ``multiscale_test``. Heatmaps
-        are averaged over flips and scales (resized to the input image with
-        ``restore_heatmap_size``, else to the input scale's heatmaps); tags
-        come from the input scale, the flipped ones concatenated as a second
-        tag dimension. Unlike mmpose's, it runs a plain single-scale test
-        and a multi-scale one (mmpose's misses the resizing size).
+        are averaged over flips and scales (resized to the input scale's
+        padded batch with ``restore_heatmap_size``, else to the input
+        scale's heatmaps); tags come from the input scale, the flipped ones
+        concatenated as a second tag dimension. Unlike mmpose's, it runs a
+        plain single-scale test and a multi-scale one (mmpose's misses the
+        resizing size), and batches of images of different sizes (mmpose's
+        resizes the batch to its first image's size, which scales the
+        keypoints of the others).
 
         Returns:
             list[InstanceData]: keypoints (N, K, 2) in the input space,
@@ -184,7 +187,9 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
                 'areas')
         size = None
         if test_cfg.get('restore_heatmap_size', False):
-            img_h, img_w = batch_data_samples[0].metainfo['img_shape']
+            # the batch tensor's size, where every image sits at the top left
+            meta = batch_data_samples[0].metainfo
+            img_h, img_w = meta.get('batch_input_shape', meta['img_shape'])
             size = (img_w, img_h)
         if not test_cfg.get('multiscale_test', False):
             feats = [feats]

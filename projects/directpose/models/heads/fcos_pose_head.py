@@ -159,12 +159,13 @@ class FCOSPoseHead(BaseHead):
                     normal_init(m, std=0.01)
         normal_init(self.conv_cls, std=0.01, bias=-np.log(99))
 
-    def level_points(self, feats: Sequence[Tensor]) -> List[Tensor]:
-        """The (x, y) input-pixel coordinates of each level's locations,
-        row-major, each (H_l * W_l, 2)."""
-        return self.prior_generator.grid_priors([f.shape[-2:] for f in feats],
-                                                dtype=feats[0].dtype,
-                                                device=feats[0].device)
+    def level_points(self, maps: Sequence[Tensor]) -> List[Tensor]:
+        """The (x, y) input-pixel coordinates of the locations of each level
+        (of its features or of its outputs, (B, C, H_l, W_l)), row-major,
+        each (H_l * W_l, 2)."""
+        return self.prior_generator.grid_priors([m.shape[-2:] for m in maps],
+                                                dtype=maps[0].dtype,
+                                                device=maps[0].device)
 
     def forward(self, feats: Sequence[Tensor]) -> LevelOutputs:
         """Dense predictions of every level.
@@ -345,14 +346,12 @@ class FCOSPoseHead(BaseHead):
         selector = PoseCandidateSelector(
             cfg.get('nms'), cfg.get('max_per_img', 100))
         views = feats if cfg.get('multiscale_test', False) else [feats]
-        per_view = []
-        for i, view in enumerate(views):
-            outs, levels = self._test_outputs(view, cfg, batch_data_samples,
-                                              selector)
-            per_view.append(
-                self.get_candidates(outs, levels, cfg,
-                                    self._scale_factors(batch_data_samples,
-                                                        i)))
+        per_view = [
+            self.get_candidates(
+                self._test_outputs(view, cfg, batch_data_samples, selector),
+                cfg, self._scale_factors(batch_data_samples, i))
+            for i, view in enumerate(views)
+        ]
         return [
             selector.select(
                 InstanceData.cat(list(candidates)), self.decode_candidates,
@@ -361,13 +360,13 @@ class FCOSPoseHead(BaseHead):
         ]
 
     def _test_outputs(self, view, cfg: dict, batch_data_samples: OptSampleList,
-                      selector: PoseCandidateSelector):
-        """Probabilities and keypoint outputs of one test scale (averaged
-        with the mirror image's with the flip test), and its levels."""
+                      selector: PoseCandidateSelector) -> LevelOutputs:
+        """Probabilities and keypoint outputs of one test scale, averaged
+        with the mirror image's with the flip test."""
         if not cfg.get('flip_test', False):
-            return self._probabilities(view), view
-        levels, flipped_levels = view
-        widths = {f.shape[-1] * s for f, s in zip(levels, self.strides)}
+            return self._probabilities(view)
+        outs, flipped = (self._probabilities(v) for v in view)
+        widths = {c.shape[-1] * s for c, s in zip(outs[0], self.strides)}
         if len(widths) != 1:
             raise ValueError(
                 'the flip test needs an input width divisible by the largest '
@@ -385,12 +384,11 @@ class FCOSPoseHead(BaseHead):
         def mirror_boxes(maps):
             return [m.flip(-1)[:, [2, 1, 0, 3]] for m in maps]
 
-        outs = selector.average_flip(
-            self._probabilities(levels), self._probabilities(flipped_levels),
+        return selector.average_flip(
+            outs, flipped,
             (mirror, mirror,
              lambda maps: self.kpt_predictor.mirror(maps, flip_indices),
              mirror_boxes))
-        return outs, levels
 
     def _probabilities(self, feats) -> LevelOutputs:
         cls, ctr, kpts, bboxes = self.forward(feats)
@@ -418,7 +416,7 @@ class FCOSPoseHead(BaseHead):
         return factors
 
     def get_candidates(
-            self, outs: LevelOutputs, feats: Sequence[Tensor], cfg: dict,
+            self, outs: LevelOutputs, cfg: dict,
             factors: Sequence[Tuple[float, float]]) -> List[InstanceData]:
         """The candidate persons of each image at one scale.
 
@@ -433,7 +431,7 @@ class FCOSPoseHead(BaseHead):
             and ``factors`` (n, 2) that map them to the first scale's.
         """
         cls, ctr, kpts, bboxes = outs
-        points = self.level_points(feats)
+        points = self.level_points(cls)
         score_thr = cfg.get('score_thr', 0.05)
         nms_pre = cfg.get('nms_pre', 1000)
         results = []
