@@ -158,9 +158,12 @@ class FCOSPoseHead(BaseHead):
 
     def level_points(self, feats: Sequence[Tensor]) -> List[Tensor]:
         """The (x, y) input-pixel coordinates of each level's locations,
-        row-major, each (H_l * W_l, 2)."""
+        row-major, each (H_l * W_l, 2), in float32 whatever the features'
+        dtype: keypoints and boxes decoded from them (location + offset x
+        stride) then stay float32 under fp16 autocast, where fp16 would
+        round them to whole pixels beyond 1024 (its spacing there)."""
         return self.prior_generator.grid_priors([f.shape[-2:] for f in feats],
-                                                dtype=feats[0].dtype,
+                                                dtype=torch.float32,
                                                 device=feats[0].device)
 
     def forward(self, feats: Sequence[Tensor]) -> LevelOutputs:
@@ -406,8 +409,8 @@ class FCOSPoseHead(BaseHead):
             cls, ctr, kpts, bboxes = self._probabilities(feats)
         points = self.level_points(feats)
         all_points, strides = torch.cat(points), self.point_strides(points)
-        scores = (self.flatten_levels(cls) *
-                  self.flatten_levels(ctr)).sqrt()[..., 0]
+        scores = (self.flatten_levels(cls).float() *
+                  self.flatten_levels(ctr).float()).sqrt()[..., 0]
         kpt_inputs = self.flatten_levels(kpts)
         boxes = None
         if bboxes is not None:
@@ -491,11 +494,14 @@ class FCOSPoseHead(BaseHead):
             keypoints = self.candidate_keypoints(kept) * factors[keep, None]
         else:
             keypoints = keypoints[keep]
+        # float32 results whatever autocast computed them in (numpy has no
+        # bfloat16, and fp16 rounds coordinates beyond 1024 pixels to 1)
         results = InstanceData(
-            keypoints=keypoints,
-            keypoint_scores=scores[keep, None].expand(-1, self.num_keypoints),
-            bboxes=boxes[keep],
-            bbox_scores=scores[keep])
+            keypoints=keypoints.float(),
+            keypoint_scores=scores[keep, None].expand(
+                -1, self.num_keypoints).float(),
+            bboxes=boxes[keep].float(),
+            bbox_scores=scores[keep].float())
         return results.numpy()
 
     def _nms(self, scores: Tensor, keypoints: Tensor, boxes: Tensor,
