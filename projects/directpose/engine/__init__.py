@@ -15,6 +15,6 @@ __all__ = [
     'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
     'check_config', 'EpochSeedHook', 'NonFiniteLossHook',
     'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
-    'build_runner', 'load_config', 'load_weights_only',
-    'register_safe_loader', 'setup_cpu_distributed'
+    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
+    'setup_cpu_distributed'
 ]

@@ -496,12 +496,12 @@ class FCOSPoseHead(BaseHead):
             keypoints = keypoints[keep]
         # float32 results whatever autocast computed them in (numpy has no
         # bfloat16, and fp16 rounds coordinates beyond 1024 pixels to 1)
+        scores = scores[keep].float()
         results = InstanceData(
             keypoints=keypoints.float(),
-            keypoint_scores=scores[keep, None].expand(
-                -1, self.num_keypoints).float(),
+            keypoint_scores=scores[:, None].expand(-1, self.num_keypoints),
             bboxes=boxes[keep].float(),
-            bbox_scores=scores[keep].float())
+            bbox_scores=scores)
         return results.numpy()
 
     def _nms(self, scores: Tensor, keypoints: Tensor, boxes: Tensor,
