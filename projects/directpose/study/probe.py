@@ -69,7 +69,8 @@ class IterationRecorder(Hook):
         self.data_seconds.append(self._fetched - self._last)
         self._last = now
         self.losses.append({
-            k: v.item() if isinstance(v, torch.Tensor) else float(v)
+            k:
+            v.item() if isinstance(v, torch.Tensor) else float(v)
             for k, v in (outputs or {}).items() if 'loss' in k
         })
         loop = runner.train_loop
