@@ -1,4 +1,4 @@
-"""Check every method on a device: training (fp32 and mixed precision) and
+r"""Check every method on a device: training (fp32 and mixed precision) and
 evaluation of the tiny synthetic configs, with the fp32 losses compared
 with the CPU's; training speed and memory of the full-size COCO configs;
 inference latency at batch 1 and 8 in fp32 and fp16.
@@ -16,14 +16,15 @@ Examples::
     # the accelerator machine (see docs/gpu.md): about 4 minutes
     python tools/device_check.py --device cuda --out-dir $OUT
 
-On the accelerator machine, with ``.whl`` (``bash tools/device_wheels.sh``)
-carried, from the repository root::
+On the accelerator machine of this workplace (docs/gpu.md), from the
+repository root, with ``.whl`` (made by ``bash tools/device_wheels.sh``)
+carried (timeout 420 s)::
 
     python3 -m pip install -q --no-index --no-deps --no-compile \
---no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-&& export PYTHONPATH=/tmp/site:$PWD/projects PYTHONUNBUFFERED=1 \
-&& set -o pipefail && python3 tools/device_check.py --device cuda \
---out-dir $OUT --work-dir /tmp/dc --budget-s 270 2>&1 | tee $OUT/log.txt
+        --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+      && export PYTHONPATH=/tmp/site:$PWD/projects PYTHONUNBUFFERED=1 \
+      && set -o pipefail && python3 tools/device_check.py --device cuda \
+        --out-dir $OUT --work-dir /tmp/dc 2>&1 | tee $OUT/log.txt
 """
 import argparse
 import os

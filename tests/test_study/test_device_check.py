@@ -15,7 +15,7 @@ from directpose.study.device_report import format_report
 
 def test_settings_of_a_full_cuda_run_and_of_a_quick_one():
     full = CheckSettings.create('cuda')
-    assert full.budget_s == 240 and full.tiny_iters == 300
+    assert full.budget_s == 220 and full.tiny_iters == 300
     assert full.batch_sizes == (1, 8) and full.tiny_batch is None
     assert 1 <= full.reference_threads <= 8
     quick = CheckSettings.create('cpu', quick=True, tiny_iters=5, seed=None)

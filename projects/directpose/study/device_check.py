@@ -106,8 +106,8 @@ SECTIONS = ('tiny', 'full_size', 'inference')
 # With a time budget, the tiny runs share what is left after keeping this
 # much for each later item, and each stops training at its share minus the
 # time of building its runner and evaluating it.
-RESERVE_S = dict(full_size=20.0, inference=20.0)
-TINY_OVERHEAD_S = 8.0
+RESERVE_S = dict(full_size=15.0, inference=15.0)
+TINY_OVERHEAD_S = 6.0
 # the COCO-sized scenes of the full-size section
 COCO_SIZED = dataclasses.replace(
     SYNTHETIC_PRESETS['standard'],
@@ -141,7 +141,7 @@ class CheckSettings:
     batch_sizes: Tuple[int, ...] = (1, 8)
     precisions: Tuple[str, ...] = ('fp32', 'fp16')  # of inference
     candidates: int = 100
-    budget_s: float = 0.0  # 0: no limit (240 for a full CUDA run)
+    budget_s: float = 0.0  # 0: no limit (220 for a full CUDA run)
     reference_threads: int = 0  # 0: chosen by the device
 
     @classmethod
@@ -153,7 +153,7 @@ class CheckSettings:
         ``overrides`` (None values are ignored)."""
         values = dict(device=device, quick=quick)
         if device == 'cuda' and not quick:
-            values['budget_s'] = 240.0  # about 4 minutes of device time
+            values['budget_s'] = 220.0  # about 4 minutes with start-up
         if quick:
             values.update(
                 tiny_iters=3,
