@@ -552,8 +552,9 @@ class DeviceCheck:
         for name, entry in self.report['tiny'].items():
             for precision in ('fp32', 'amp'):
                 run = entry.get(precision, {})
-                if 'loss_first' not in run:
-                    self.check(f'{name} {precision}: trains', False,
+                if 'loss_first' not in run:  # failed, or skipped: undecided
+                    self.check(f'{name} {precision}: trains',
+                               False if 'error' in run else None,
                                run.get('error', run.get('skipped', '?')))
                     continue
                 ap = run.get('accuracy', {}).get('AP')
