@@ -1,5 +1,6 @@
 """Runner-side pieces: safe checkpoint loading, hooks, launch helpers."""
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
+from .autocast_optim_wrapper import AutocastOptimWrapper
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
                          register_safe_loader)
 from .config_checks import ConfigError, check_config
@@ -11,8 +12,9 @@ register_safe_loader()
 install_atomic_writes()
 
 __all__ = [
-    'AtomicLocalBackend', 'ConfigError', 'check_config', 'EpochSeedHook',
-    'NonFiniteLossHook', 'install_atomic_writes', 'SafeCheckpointHook',
-    'UnsafeCheckpointError', 'build_runner', 'load_config',
-    'load_weights_only', 'register_safe_loader', 'setup_cpu_distributed'
+    'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
+    'check_config', 'EpochSeedHook', 'NonFiniteLossHook',
+    'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
+    'setup_cpu_distributed'
 ]

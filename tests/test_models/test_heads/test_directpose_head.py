@@ -379,3 +379,51 @@ def test_assignment_by_the_box_of_the_visible_keypoints():
         torch.tensor([[29.0, 39.0, 51.0, 61.0], [10.0, 10.0, 20.0, 20.0]]))
     with pytest.raises(ValueError, match='assign_by'):
         build_head(assign_by='mask')
+def test_locations_stay_float32_under_autocast():
+    """With fp16 features (CUDA autocast) the locations stay float32, so
+    that keypoints decoded from fp16 offsets keep their sub-pixel part on a
+    wide input (fp16's spacing is 1 pixel beyond 1024)."""
+    head = build_head()
+    feats = [
+        torch.zeros(1, 32, 2, 1600 // s, dtype=torch.float16)
+        for s in (8, 16, 32, 64, 128)
+    ]
+    points = head.level_points(feats)
+    assert all(p.dtype == torch.float32 for p in points)
+    all_points, strides = torch.cat(points), head.point_strides(points)
+    offsets = torch.full((len(all_points), 17, 2), 0.3, dtype=torch.float16)
+    keypoints = head.kpt_predictor.decode(offsets, all_points, strides)
+    assert keypoints.dtype == torch.float32
+    wide = all_points[:, 0] > 1024
+    assert wide.any()
+    expected = (all_points[wide, None] +
+                0.3 * strides[wide, None, None]).expand(-1, 17, -1)
+    torch.testing.assert_close(
+        keypoints[wide], expected, rtol=0, atol=0.01)  # fp16: up to 0.5
+
+
+MIXED_VARIANTS = {
+    'grouped-separate': VARIANTS['grouped-separate'],
+    'bbox': VARIANTS['bbox'],
+    'dcc': dict(kpt_predictor=DCC_PREDICTOR, with_bbox=True),
+}
+
+
+@pytest.mark.parametrize('variant', MIXED_VARIANTS)
+def test_trains_and_predicts_under_autocast(variant):
+    """Autocast (bfloat16 on CPU: the dtype numpy lacks) mixes low-precision
+    features with float32 locations; losses stay finite and predictions come
+    back as float32 arrays."""
+    head = build_head(**MIXED_VARIANTS[variant])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(fpn_feats(), data_samples())
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    head.eval()
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        results = head.predict(fpn_feats(), data_samples(),
+                               dict(score_thr=0.0, max_per_img=5))
+    for res in results:
+        for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+            assert res[key].dtype == np.float32, key
+        assert res.keypoints.shape == (5, 17, 2)

@@ -162,9 +162,12 @@ class FCOSPoseHead(BaseHead):
     def level_points(self, maps: Sequence[Tensor]) -> List[Tensor]:
         """The (x, y) input-pixel coordinates of the locations of each level
         (of its features or of its outputs, (B, C, H_l, W_l)), row-major,
-        each (H_l * W_l, 2)."""
+        each (H_l * W_l, 2), in float32 whatever the maps' dtype: keypoints
+        and boxes decoded from them (location + offset x stride) then stay
+        float32 under fp16 autocast, where fp16 would round them to whole
+        pixels beyond 1024 (its spacing there)."""
         return self.prior_generator.grid_priors([m.shape[-2:] for m in maps],
-                                                dtype=maps[0].dtype,
+                                                dtype=torch.float32,
                                                 device=maps[0].device)
 
     def forward(self, feats: Sequence[Tensor]) -> LevelOutputs:
@@ -438,8 +441,8 @@ class FCOSPoseHead(BaseHead):
         for i, factor in enumerate(factors):
             parts = []
             for level, stride in enumerate(self.strides):
-                prob = cls[level][i].flatten()
-                scores = (prob * ctr[level][i].flatten()).sqrt()
+                prob = cls[level][i].flatten().float()
+                scores = (prob * ctr[level][i].flatten().float()).sqrt()
                 keep = (prob > score_thr).nonzero()[:, 0]
                 scores, order = scores[keep].sort(descending=True)
                 keep, scores = keep[order[:nms_pre]], scores[:nms_pre]

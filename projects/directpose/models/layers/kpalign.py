@@ -175,6 +175,10 @@ class KPAlign(BaseModule):
         xy = points.t().reshape(1, 1, 2, h, w) + anchors * stride
         extent = xy.new_tensor(sampler_feat.shape[-1:-3:-1]) * sampler_stride
         grid = (2 * xy / extent.view(1, 1, 2, 1, 1) - 1).permute(0, 1, 3, 4, 2)
+        # sample in the wider of the two dtypes (float32 points, possibly
+        # fp16/bf16 features under autocast), as CUDA's autocast would
+        dtype = torch.promote_types(sampler_feat.dtype, grid.dtype)
+        sampler_feat, grid = sampler_feat.to(dtype), grid.to(dtype)
         if self.separate_features:
             feat = sampler_feat.reshape(b * g, -1, *sampler_feat.shape[-2:])
             sampled = F.grid_sample(
