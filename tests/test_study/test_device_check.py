@@ -55,6 +55,8 @@ def test_tiny_runs_share_the_budget_left_after_the_reserve(tmp_path):
     limit = check.tiny_time_limit(8)
     assert limit == pytest.approx(
         (1000 - reserve) / 8 - TINY_OVERHEAD_S, abs=0.5)
+    check.sections_done = {'full_size'}  # run before the tiny runs
+    assert check.reserve() == 4 * RESERVE_S['inference']
     settings.sections = ('tiny', )
     assert check.reserve() == 0
     settings.budget_s = 0  # no budget: no limit

@@ -40,6 +40,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmpose.registry import MODELS
 
 from directpose.datasets.synthetic import (SYNTHETIC_PRESETS,
                                            make_synthetic_dataset,
@@ -107,7 +108,7 @@ SECTIONS = ('tiny', 'full_size', 'inference')
 # much for each later item, and each stops training at its share minus the
 # time of building its runner and evaluating it.
 RESERVE_S = dict(full_size=15.0, inference=15.0)
-TINY_OVERHEAD_S = 6.0
+TINY_OVERHEAD_S = 20.0  # building, data workers, evaluation: on the H200
 # the COCO-sized scenes of the full-size section
 COCO_SIZED = dataclasses.replace(
     SYNTHETIC_PRESETS['standard'],
@@ -230,12 +231,34 @@ def make_data(settings: CheckSettings, data_dir: str) -> Dict[str, str]:
     return {key: job[0] for key, job in jobs.items()}
 
 
+def initial_weights(data_root: str, name: str) -> str:
+    """Where a method's initial weights are saved for its tiny runs (next
+    to the data, so that the CPU reference process finds them)."""
+    return osp.join(osp.dirname(data_root), 'init', f'{name}.pth')
+
+
+def save_initial_weights(root: str, name: str, data_root: str,
+                         seed: int) -> None:
+    """Initialise a method's tiny model on the CPU and save it: the device
+    and CPU runs then start from the same weights (initialised on a GPU,
+    they would come from its own random generator)."""
+    cfg = load_config(osp.join(root, TINY_CONFIGS[name]))
+    torch.manual_seed(seed)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    path = initial_weights(data_root, name)
+    os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save({'state_dict': model.state_dict()}, path)
+
+
 def tiny_config(root: str, name: str, data_root: str,
                 settings: CheckSettings) -> Config:
-    """A method's tiny config, reading ``data_root``, with the batch and
-    workers of ``settings`` (the same on the device and the CPU)."""
+    """A method's tiny config, reading ``data_root``, from the saved
+    initial weights, with the batch and workers of ``settings`` (the same
+    on the device and the CPU)."""
     cfg = load_config(osp.join(root, TINY_CONFIGS[name]))
     _point_at_dataset(cfg, data_root)
+    cfg.load_from = initial_weights(data_root, name)
     if settings.tiny_batch:
         cfg.train_dataloader.batch_size = settings.tiny_batch
     for loader in ('train_dataloader', 'test_dataloader'):
@@ -350,6 +373,7 @@ class DeviceCheck:
         self.work_dir = work_dir
         self.reference_cmd = reference_cmd
         self.start = time.perf_counter()
+        self.sections_done = set()
         self.cuda = settings.device == 'cuda'
         # nothing here touches CUDA: make_data forks its workers later
         self.report = dict(
@@ -380,14 +404,14 @@ class DeviceCheck:
         return self.settings.budget_s - (time.perf_counter() - self.start)
 
     def reserve(self) -> float:
-        """Seconds kept for the full-size and inference items."""
+        """Seconds kept for the full-size and inference items not run
+        yet."""
         s = self.settings
         full = QUICK_FULL_SIZE if s.quick else FULL_SIZE_CONFIGS
         models = QUICK_INFERENCE if s.quick else INFERENCE_MODELS
-        return (RESERVE_S['full_size'] * len(full) *
-                ('full_size' in s.sections) +
-                RESERVE_S['inference'] * len(models) *
-                ('inference' in s.sections))
+        todo = set(s.sections) - self.sections_done
+        return (RESERVE_S['full_size'] * len(full) * ('full_size' in todo) +
+                RESERVE_S['inference'] * len(models) * ('inference' in todo))
 
     def tiny_time_limit(self, items_left: int) -> Optional[float]:
         """Training seconds of the next tiny run: its share of the budget
@@ -462,12 +486,15 @@ class DeviceCheck:
                 cudnn=torch.backends.cudnn.allow_tf32)
         self.log(f"{self.report['device']}, torch {torch.__version__}")
         self.save()
-        if 'tiny' in self.settings.sections:
-            self.run_tiny()
+        # the full-size figures first: the tiny runs take what time is left
         if 'full_size' in self.settings.sections:
             self.run_full_size()
+            self.sections_done.add('full_size')
         if 'inference' in self.settings.sections:
             self.run_inference()
+            self.sections_done.add('inference')
+        if 'tiny' in self.settings.sections:
+            self.run_tiny()
         self.report['finished'] = True
         self.save()
         failed = [c['name'] for c in self.report['checks'] if c['ok'] is False]
@@ -484,6 +511,8 @@ class DeviceCheck:
             os.environ,
             CUDA_VISIBLE_DEVICES='',
             OMP_NUM_THREADS=str(s.reference_threads))
+        for name in s.methods:
+            save_initial_weights(self.root, name, self.data['easy'], s.seed)
         log_path = osp.join(self.work_dir, 'cpu_reference.log')
         with open(log_path, 'w') as log:
             proc = subprocess.Popen(
