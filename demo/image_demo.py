@@ -10,13 +10,15 @@ CONFIG may be a model-zoo name; CHECKPOINT a file, a URL or a model-zoo name
 import argparse
 import os.path as osp
 
-import directpose  # noqa: F401  (first: the mmcv.ops fallback)
+import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
 import mmcv
 from mmpose.apis import inference_bottomup
 
 from directpose.apis import draw_predictions, init_model
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

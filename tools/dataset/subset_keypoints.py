@@ -15,8 +15,10 @@ writes ``train.json``, ``val.json`` and the metainfo file ``coco5.py`` into
 """
 import argparse
 
-import directpose  # noqa: F401
+import directpose
 from directpose.datasets import make_keypoint_subset
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args() -> argparse.Namespace:

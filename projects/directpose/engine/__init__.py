@@ -1,4 +1,7 @@
-"""Runner-side pieces: safe checkpoint loading, hooks, launch helpers."""
+"""Runner-side pieces: safe checkpoint loading, hooks, launch helpers.
+
+Importing them changes nothing; :func:`directpose.install` installs the
+safe loader and the atomic writes."""
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
@@ -7,9 +10,6 @@ from .config_checks import ConfigError, check_config
 from .hooks import EpochSeedHook, NonFiniteLossHook, SafeCheckpointHook
 from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
-
-register_safe_loader()
-install_atomic_writes()
 
 __all__ = [
     'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
