@@ -26,12 +26,9 @@ model = dict(
         higher_channels=48,
         decoder=dict(codec, heatmap_size=input_size)))
 
-train_pipeline = [
-    dict(t, input_size=input_size) if 'input_size' in t else
-    dict(t, encoder=codec) if 'encoder' in t else t
-    for t in _base_.train_pipeline
-]
-val_pipeline = [
+# the inherited pipelines at this input size
+train_pipeline, val_pipeline = ([
+    dict(t, encoder=codec) if 'encoder' in t else
     dict(t, input_size=input_size) if 'input_size' in t else t
-    for t in _base_.val_pipeline
-]
+    for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
