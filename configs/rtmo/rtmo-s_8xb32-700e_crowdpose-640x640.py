@@ -5,7 +5,8 @@
 # modules and weights-only-safe checkpoints.
 _base_ = [
     'mmpose::body_2d_keypoint/rtmo/crowdpose/'
-    'rtmo-s_8xb32-700e_crowdpose-640x640.py', '../_base_/custom_imports.py'
+    'rtmo-s_8xb32-700e_crowdpose-640x640.py',
+    '../_base_/custom_imports.py',
 ]
 
 custom_hooks = _base_.custom_hooks + [
