@@ -53,6 +53,7 @@ def rtmo_pair(seed=0):
     """A randomly initialised mmpose RTMOHead's DCC and ours with its
     weights (BN statistics randomised so that eval mode is not trivial)."""
     head_cfg = Config.fromfile(TINY_RTMO).model.head
+    head_cfg.type = 'RTMOHead'  # mmpose's, with its own DCC class
     head_cfg.head_module_cfg.pose_vec_channels = C
     head_cfg.dcc_cfg = DCC_CFG
     torch.manual_seed(seed)
