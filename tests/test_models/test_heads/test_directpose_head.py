@@ -366,6 +366,8 @@ def test_assignment_by_the_box_of_the_visible_keypoints():
         torch.tensor([[29.0, 39.0, 51.0, 61.0], [10.0, 10.0, 20.0, 20.0]]))
     with pytest.raises(ValueError, match='assign_by'):
         build_head(assign_by='mask')
+
+
 def test_locations_stay_float32_under_autocast():
     """With fp16 features (CUDA autocast) the locations stay float32, so
     that keypoints decoded from fp16 offsets keep their sub-pixel part on a
