@@ -2,7 +2,7 @@
 # and code): Adam without weight decay at 2.5e-4 times the code's constant
 # WORLD_SIZE of 8 (2e-3, whatever the number of GPUs; W48 configs set their
 # own), 300 epochs of 80 images, 3 warm-up epochs from 0.1 lr, then a linear
-# decay to 0 (docs/swahr.md).
+# decay to 0.
 _base_ = ['../default_runtime.py']
 
 max_epochs = 300
