@@ -1,5 +1,6 @@
 """Shared fixtures. ``import directpose`` comes first: it makes mmcv.ops
 importable on mmcv-lite before any test imports mmpose.models."""
+import copy
 import os.path as osp
 
 import pytest
@@ -45,6 +46,29 @@ def synthetic_crowdpose(tmp_path_factory):
     make_synthetic_dataset(
         str(root), preset='standard', fmt='crowdpose', num_train=4, num_val=12)
     return str(root)
+
+
+# the arguments of a small DCC (directpose.models.layers.DCC, RTMO's
+# coordinate classifier): 32-channel pose vectors, 24x32 bins, a 16-wide GAU;
+# tests build it with dict(type='DCC', **SMALL_DCC) or change a copy
+SMALL_DCC = dict(
+    in_channels=32,
+    feat_channels=16,
+    num_bins=(24, 32),
+    spe_channels=16,
+    gau_cfg=dict(
+        s=16,
+        expansion_factor=2,
+        dropout_rate=0.0,
+        drop_path=0.0,
+        act_fn='SiLU',
+        pos_enc='add'))
+
+
+@pytest.fixture
+def small_dcc():
+    """A copy of ``SMALL_DCC`` that the test may change."""
+    return copy.deepcopy(SMALL_DCC)
 
 
 def point_config_at(root, batch_size=2, max_epochs=1):

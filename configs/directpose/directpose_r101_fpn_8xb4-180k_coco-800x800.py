@@ -3,6 +3,4 @@ _base_ = ['./directpose_r50_fpn_8xb4-180k_coco-800x800.py']
 
 model = dict(
     backbone=dict(
-        depth=101,
-        init_cfg=dict(type='Pretrained',
-                      checkpoint='torchvision://resnet101')))
+        depth=101, init_cfg=dict(checkpoint='torchvision://resnet101')))

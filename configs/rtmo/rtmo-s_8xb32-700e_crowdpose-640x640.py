@@ -5,17 +5,17 @@
 # modules and weights-only-safe checkpoints.
 _base_ = [
     'mmpose::body_2d_keypoint/rtmo/crowdpose/'
-    'rtmo-s_8xb32-700e_crowdpose-640x640.py'
+    'rtmo-s_8xb32-700e_crowdpose-640x640.py',
+    '../_base_/custom_imports.py',
 ]
 
-custom_imports = dict(imports=['directpose'], allow_failed_imports=False)
 custom_hooks = _base_.custom_hooks + [
     dict(type='SafeCheckpointHook'),
     dict(type='NonFiniteLossHook'),
     dict(type='EpochSeedHook'),
 ]
-
 model = dict(head=dict(type='RTMODCCHead', dcc_cfg=dict(type='DCC')))
+
 data_root = 'data/crowdpose/'
 train_dataloader = dict(
     dataset=dict(

@@ -3,6 +3,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import SMALL_DCC
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -291,21 +292,7 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
     assert min(scores) > 0.9, scores
 
 
-DCC = dict(
-    type='DCC',
-    in_channels=32,
-    feat_channels=16,
-    num_bins=(24, 32),
-    spe_channels=16,
-    gau_cfg=dict(
-        s=16,
-        expansion_factor=2,
-        dropout_rate=0.0,
-        drop_path=0.0,
-        act_fn='SiLU',
-        pos_enc='add'))
-
-DCC_PREDICTOR = dict(type='DCCPredictor', dcc=DCC)
+DCC_PREDICTOR = dict(type='DCCPredictor', dcc=dict(type='DCC', **SMALL_DCC))
 
 
 def test_dcc_needs_the_box_branch():
@@ -379,6 +366,8 @@ def test_assignment_by_the_box_of_the_visible_keypoints():
         torch.tensor([[29.0, 39.0, 51.0, 61.0], [10.0, 10.0, 20.0, 20.0]]))
     with pytest.raises(ValueError, match='assign_by'):
         build_head(assign_by='mask')
+
+
 def test_locations_stay_float32_under_autocast():
     """With fp16 features (CUDA autocast) the locations stay float32, so
     that keypoints decoded from fp16 offsets keep their sub-pixel part on a

@@ -182,27 +182,14 @@ def test_losses_are_finite_with_huge_logits(setup, sign):
         model.load_state_dict(saved)
 
 
-def test_dcc_trains_on_a_single_instance():
+def test_dcc_trains_on_a_single_instance(small_dcc):
     """A batch with one positive: BatchNorm1d has no batch statistics, the
     DCC normalises with its running ones instead of failing."""
-    dcc = MODELS.build(
-        dict(
-            type='DCC',
-            in_channels=16,
-            num_keypoints=3,
-            feat_channels=8,
-            num_bins=(8, 8),
-            spe_channels=16,
-            gau_cfg=dict(
-                s=8,
-                expansion_factor=2,
-                dropout_rate=0.0,
-                drop_path=0.0,
-                act_fn='SiLU',
-                pos_enc='add')))
+    dcc = MODELS.build(dict(type='DCC', num_keypoints=3, **small_dcc))
     dcc.train()
     running_mean = dcc.pose_to_kpts[1].running_mean.clone()
-    feats = torch.randn(1, 16, requires_grad=True)
+    channels = small_dcc['in_channels']
+    feats = torch.randn(1, channels, requires_grad=True)
     kpts, _, sigmas = dcc.forward_train(feats, torch.tensor([[8., 8, 4, 4]]),
                                         torch.tensor([[8., 8]]))
     (kpts.sum() + sigmas.sum()).backward()
@@ -210,6 +197,6 @@ def test_dcc_trains_on_a_single_instance():
     assert torch.equal(dcc.pose_to_kpts[1].running_mean, running_mean)
     # two instances still use (and update) the batch statistics
     dcc.forward_train(
-        torch.randn(2, 16), torch.tensor([[8., 8, 4, 4]] * 2),
+        torch.randn(2, channels), torch.tensor([[8., 8, 4, 4]] * 2),
         torch.tensor([[8., 8]] * 2))
     assert not torch.equal(dcc.pose_to_kpts[1].running_mean, running_mean)

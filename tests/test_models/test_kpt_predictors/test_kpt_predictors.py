@@ -2,6 +2,7 @@
 mirror) and are named by the head's config."""
 import pytest
 import torch
+from conftest import SMALL_DCC
 from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
 
@@ -11,13 +12,6 @@ from directpose.models.kpt_predictors import (ConvRegressionPredictor,
 GN = dict(type='GN', num_groups=8)
 STRIDES = (8, 16, 32)
 FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
-DCC = dict(
-    type='DCC',
-    in_channels=16,
-    feat_channels=16,
-    num_bins=(24, 32),
-    spe_channels=16,
-    gau_cfg=None)
 
 
 def build(cfg, num_keypoints=17):
@@ -59,7 +53,7 @@ PREDICTORS = {
         separate_features=True,
         group_channels=8),
     'dcc':
-    dict(type='DCCPredictor', dcc=DCC),
+    dict(type='DCCPredictor', dcc=dict(type='DCC', **SMALL_DCC)),
 }
 
 
@@ -142,7 +136,8 @@ def test_dcc_decodes_inside_the_padded_boxes():
     assert isinstance(predictor, DCCPredictor)
     pts = torch.tensor([[50.0, 60.0], [10.0, 10.0]])
     boxes = torch.tensor([[30.0, 20.0, 70.0, 100.0], [0.0, 0.0, 20.0, 20.0]])
-    preds = torch.randn(2, 16)
+    width = predictor.dcc.in_channels  # of the pose vectors
+    preds = torch.randn(2, width)
     predictor.eval()
     kpts = predictor.decode(preds, pts, torch.full((2, ), 8.0), boxes)
     cs = predictor.padded_cs(boxes)
@@ -150,5 +145,5 @@ def test_dcc_decodes_inside_the_padded_boxes():
     assert ((kpts >= lo[:, None] - 1e-4) & (kpts <= hi[:, None] + 1e-4)).all()
     empty = InstanceData(points=torch.zeros(0, 2))
     assert predictor.decode(
-        torch.zeros(0, 16), empty.points, torch.zeros(0),
+        torch.zeros(0, width), empty.points, torch.zeros(0),
         torch.zeros(0, 4)).shape == (0, 17, 2)
