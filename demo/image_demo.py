@@ -18,7 +18,7 @@ import argparse
 import os
 import os.path as osp
 
-import directpose  # noqa: F401  (first: the mmcv.ops fallback)
+import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
 import mmcv
@@ -29,6 +29,8 @@ from directpose.apis import (OnnxPoseModel, draw_predictions, init_model,
 from directpose.evaluation import write_results_file
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args(argv=None):

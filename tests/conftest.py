@@ -1,5 +1,6 @@
 """Shared fixtures. ``import directpose`` comes first: it makes mmcv.ops
 importable on mmcv-lite before any test imports mmpose.models."""
+import copy
 import os.path as osp
 import subprocess
 import sys
@@ -51,6 +52,29 @@ def synthetic_crowdpose(tmp_path_factory):
     make_synthetic_dataset(
         str(root), preset='standard', fmt='crowdpose', num_train=4, num_val=12)
     return str(root)
+
+
+# the arguments of a small DCC (directpose.models.layers.DCC, RTMO's
+# coordinate classifier): 32-channel pose vectors, 24x32 bins, a 16-wide GAU;
+# tests build it with dict(type='DCC', **SMALL_DCC) or change a copy
+SMALL_DCC = dict(
+    in_channels=32,
+    feat_channels=16,
+    num_bins=(24, 32),
+    spe_channels=16,
+    gau_cfg=dict(
+        s=16,
+        expansion_factor=2,
+        dropout_rate=0.0,
+        drop_path=0.0,
+        act_fn='SiLU',
+        pos_enc='add'))
+
+
+@pytest.fixture
+def small_dcc():
+    """A copy of ``SMALL_DCC`` that the test may change."""
+    return copy.deepcopy(SMALL_DCC)
 
 
 def point_config_at(root, batch_size=2, max_epochs=1):
@@ -152,3 +176,41 @@ def _match_persons(ref, ours):
         order.append(best)
         unused.remove(best)
     return np.array(order, dtype=np.int64)
+
+
+# the real samples of each dataset in ../shared/data: folder, annotations
+REAL_SAMPLES = {
+    'coco': ('coco', 'test_coco.json'),
+    'crowdpose': ('crowdpose', 'test_crowdpose.json'),
+}
+
+
+def real_dataset_of(cfg):
+    """'coco' or 'crowdpose' for a config of the real datasets (from where
+    its test set lives), None for a synthetic or data-less config."""
+    if 'test_dataloader' not in cfg:
+        return None
+    dataset = cfg.test_dataloader.dataset
+    where = f"{dataset.get('data_root', '')}/{dataset.get('ann_file', '')}"
+    if 'synthetic' in where:
+        return None
+    for name in ('crowdpose', 'coco'):
+        if name in where.lower():
+            return name
+    return None
+
+
+def use_real_samples(cfg, shared_data, name):
+    """Point every dataloader and evaluator of ``cfg`` at the real samples
+    of dataset ``name`` (in place), in the main process, and drop
+    pretrained-weight downloads."""
+    folder, ann_file = REAL_SAMPLES[name]
+    root = osp.join(shared_data, folder)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[loader].dataset.update(
+            data_root=root, ann_file=ann_file, data_prefix=dict(img=''))
+        cfg[loader].update(num_workers=0, persistent_workers=False)
+    for evaluator in ('val_evaluator', 'test_evaluator'):
+        cfg[evaluator].ann_file = osp.join(root, ann_file)
+    cfg.model.backbone.init_cfg = None
+    return cfg

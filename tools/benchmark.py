@@ -21,12 +21,14 @@ import warnings
 import torch
 from mmengine.config import DictAction
 
-import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+import directpose
 from directpose.deploy import ExportError
 from directpose.engine import load_config
 from directpose.study.benchmark import benchmark, format_benchmark
 from directpose.study.speed import BACKENDS, SpeedMeter
 from directpose.utils import write_json_atomic
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

@@ -12,8 +12,10 @@ See ``docs/comparative_study.md``.
 import argparse
 import sys
 
-import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+import directpose
 from directpose.study import load_study, markdown_table, run_study
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

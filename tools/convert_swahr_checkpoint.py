@@ -11,7 +11,7 @@ into the config's model with strict=True.
 import argparse
 import sys
 
-import directpose  # noqa: F401  (first: the mmcv.ops fallback)
+import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
 import torch
@@ -23,6 +23,8 @@ from directpose.engine import load_weights_only
 from directpose.utils import atomic_open
 from directpose.utils.swahr_checkpoint import (convert_swahr_state_dict,
                                                official_state_dict)
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

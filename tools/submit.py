@@ -22,7 +22,7 @@ import re
 import sys
 import tempfile
 
-import directpose  # noqa: F401  (first: the mmcv.ops fallback)
+import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
 from mmengine.config import DictAction
@@ -36,6 +36,8 @@ from directpose.evaluation import (KEYPOINT_MAX_DETS, SubmissionError,
                                    load_image_ids, results_file_name,
                                    write_results_file, zip_results_file)
 from directpose.utils import write_json_atomic
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

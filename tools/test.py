@@ -5,9 +5,11 @@ import os
 from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
-import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+import directpose
 from directpose.engine import build_runner, load_config
 from directpose.utils import write_json_atomic
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

@@ -4,8 +4,10 @@ import os
 
 from mmengine.config import DictAction
 
-import directpose  # noqa: F401  (mmcv.ops fallback, registries)
+import directpose
 from directpose.engine import build_runner, load_config
+
+directpose.install()  # the patches of directpose.patches, logged once
 
 
 def parse_args():

@@ -1,7 +1,5 @@
 # MMPose's runtime, plus this project's modules and checkpoint safety.
-_base_ = ['mmpose::_base_/default_runtime.py']
-
-custom_imports = dict(imports=['directpose'], allow_failed_imports=False)
+_base_ = ['mmpose::_base_/default_runtime.py', './custom_imports.py']
 
 custom_hooks = [
     dict(type='SyncBuffersHook'),

@@ -1,9 +1,10 @@
 # A tiny DirectPose (ResNet-18 at half width, 64-channel FPN and towers)
 # that learns synthetic-coco (`easy`) from scratch on 2 CPU cores. Same
-# parts as the paper's model: grouped KPAlign with separate features and the
-# training-only heatmap branch.
+# parts as the paper's model (_base_/models/directpose_r50_fpn.py): grouped
+# KPAlign with separate features and the training-only heatmap branch.
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py'
+    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py',
+    '../_base_/models/directpose_r50_fpn.py'
 ]
 
 max_epochs = 40
@@ -61,46 +62,19 @@ test_dataloader = val_dataloader
 
 model = dict(
     type='BottomupPoseEstimator',
-    data_preprocessor=dict(
-        type='PoseDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True,
-        pad_size_divisor=128),
+    data_preprocessor=dict(type='PoseDataPreprocessor', pad_size_divisor=128),
     backbone=dict(
-        type='mmdet.ResNet',
         depth=18,
         base_channels=32,
-        out_indices=(1, 2, 3),
         norm_cfg=dict(type='BN', requires_grad=True),
-        norm_eval=False),
-    neck=dict(
-        type='mmdet.FPN',
-        in_channels=[64, 128, 256],
-        out_channels=64,
-        start_level=0,
-        add_extra_convs='on_output',
-        num_outs=5,
-        relu_before_extra_convs=True),
+        init_cfg=None),
+    neck=dict(in_channels=[64, 128, 256], out_channels=64),
     head=dict(
-        type='DirectPoseHead',
-        num_keypoints=17,
         in_channels=64,
         feat_channels=64,
         stacked_convs=2,
         norm_cfg=gn,
-        kpalign=dict(
-            type='KPAlign',
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
-                    [12], [14, 16]],
-            separate_features=True,
-            group_channels=16,
-            norm_cfg=gn),
-        heatmap_branch=dict(
-            type='AuxiliaryHeatmapBranch', feat_channels=32, norm_cfg=gn)),
-    test_cfg=dict(
-        score_thr=0.05,
-        nms_pre=1000,
-        nms=dict(type='bbox', iou_threshold=0.6),
-        max_per_img=20,
-        flip_test=False))
+        assign_by='bbox',
+        kpt_predictor=dict(group_channels=16, use_scale=True),
+        heatmap_branch=dict(feat_channels=32, norm_cfg=gn)),
+    test_cfg=dict(max_per_img=20))

@@ -1,13 +1,15 @@
-# mmpose's RTMO config, reused as is (data in data/coco/, mmpose's layout),
-# plus this project's modules and weights-only-safe checkpoints.
+# mmpose's RTMO config (data in data/coco/, mmpose's layout) with this
+# project's RTMODCCHead (our registered DCC, finite boxes with any weights;
+# mmpose's checkpoints load unchanged), modules and weights-only-safe
+# checkpoints.
 _base_ = [
-    'mmpose::body_2d_keypoint/rtmo/coco/'
-    'rtmo-s_8xb32-600e_coco-640x640.py'
+    'mmpose::body_2d_keypoint/rtmo/coco/rtmo-s_8xb32-600e_coco-640x640.py',
+    '../_base_/custom_imports.py'
 ]
 
-custom_imports = dict(imports=['directpose'], allow_failed_imports=False)
 custom_hooks = _base_.custom_hooks + [
     dict(type='SafeCheckpointHook'),
     dict(type='NonFiniteLossHook'),
     dict(type='EpochSeedHook'),
 ]
+model = dict(head=dict(type='RTMODCCHead', dcc_cfg=dict(type='DCC')))

@@ -12,39 +12,16 @@
 # * ImageNet mean/std input normalisation and PyTorch's default init.
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py']
 
-max_epochs = 30
-stage2_epochs = 10
 input_size = (128, 128)
-codec = dict(type='YOLOXPoseAnnotationProcessor', input_size=input_size)
+codec = dict(_base_.codec, input_size=input_size)
 
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=1e-4))
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(
-        type='BottomupRandomAffine',
-        input_size=input_size,
-        shift_factor=0.1,
-        rotate_factor=10,
-        scale_factor=(0.75, 1.25),
-        pad_val=114,
-        distribution='uniform',
-        bbox_keep_corner=False,
-        clip_border=True),
-    dict(type='YOLOXHSVRandomAug'),
-    dict(type='RandomFlip'),
-    dict(type='BottomupGetHeatmapMask', get_invalid=True),
-    dict(type='FilterAnnotations', by_kpt=True, by_box=True, keep_empty=False),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='BottomupResize', input_size=input_size, pad_val=(114, ) * 3),
-    dict(
-        type='PackPoseInputs',
-        meta_keys=('id', 'img_id', 'img_path', 'ori_shape', 'img_shape',
-                   'input_size', 'input_center', 'input_scale')),
-]
+# the inherited pipelines at this input size
+train_pipeline, val_pipeline = ([
+    dict(t, encoder=codec) if 'encoder' in t else
+    dict(t, input_size=input_size) if 'input_size' in t else t
+    for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

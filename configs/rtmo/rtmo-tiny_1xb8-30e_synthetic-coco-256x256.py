@@ -1,5 +1,6 @@
-# RTMO (mmpose's RTMOHead, CSPDarknet, HybridEncoder) scaled down to train
-# from scratch on synthetic-coco (`easy`) on 2 CPU cores.
+# RTMO (RTMODCCHead: mmpose's RTMOHead on our DCC; CSPDarknet, HybridEncoder)
+# scaled down to train from scratch on synthetic-coco (`easy`) on 2 CPU
+# cores.
 _base_ = [
     '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py'
 ]
@@ -130,7 +131,7 @@ model = dict(
             norm_cfg=dict(type='BN'),
             num_outs=2)),
     head=dict(
-        type='RTMOHead',
+        type='RTMODCCHead',
         num_keypoints=17,
         featmap_strides=(16, 32),
         head_module_cfg=dict(
@@ -153,6 +154,7 @@ model = dict(
             centralize_points=True,
             strides=[16, 32]),
         dcc_cfg=dict(
+            type='DCC',
             in_channels=128,
             feat_channels=64,
             num_bins=(64, 64),

@@ -9,7 +9,7 @@
 # converted (tools/convert_swahr_checkpoint.py, docs/model_zoo.md).
 # DirectPose has no public checkpoint: train it first, e.g.
 #   bash tools/dist_train.sh \
-#       configs/directpose/directpose_r50_fpn_8xb4-48e_coco-800x800.py 8
+#       configs/directpose/directpose_r50_fpn_8xb4-180k_coco-800x800.py 8
 # and point `checkpoint` at the result.
 work_dir = 'work_dirs/coco_pretrained'
 cfg_options = {
@@ -27,8 +27,8 @@ methods = [
     dict(
         name='DirectPose-R50',
         config='configs/directpose/'
-        'directpose_r50_fpn_8xb4-48e_coco-800x800.py',
-        checkpoint='work_dirs/directpose_r50_fpn_8xb4-48e_coco-800x800/'
+        'directpose_r50_fpn_8xb4-180k_coco-800x800.py',
+        checkpoint='work_dirs/directpose_r50_fpn_8xb4-180k_coco-800x800/'
         'epoch_48.pth'),
     dict(
         name='RTMO-s',

@@ -1,26 +1,16 @@
 # The tiny DirectPose, RTMO and SWAHR on the harder synthetic-coco
 # `standard` preset (256x256, 0-12 persons of 8-90% of the image height,
 # textured backgrounds, occlusion and truncation), with the configs' full
-# schedules: about 1.5 hours on 2 CPU cores, minutes on a GPU.
+# schedules: about 1.5 hours on 2 CPU cores, minutes on a GPU. Set up as the
+# main job (./synthetic_quick.py) otherwise.
 #
 #   python tools/compare.py configs/studies/synthetic_standard.py
+_base_ = ['./synthetic_quick.py']
+
 work_dir = 'work_dirs/synthetic_standard'
-dataset = dict(
-    type='synthetic',
-    root='data/synthetic-coco-standard',
-    preset='standard',
-    format='coco')
-cfg_options = {
-    'randomness.seed': 0,
-    'train_dataloader.num_workers': 2,
-    'test_dataloader.num_workers': 1,
-}
-speed = dict(
-    warmup=5,
-    runs=30,
-    images=20,
-    persons=(1, 5, 10, 20, 40),
-    persons_image_size=256)
+dataset = dict(root='data/synthetic-coco-standard', preset='standard')
+cfg_options = {'train_dataloader.num_workers': 2}
+speed = dict(warmup=5, runs=30, images=20)
 methods = [
     dict(
         name='DirectPose',

@@ -65,7 +65,7 @@ train_pipeline = [
 val_pipeline = [
     dict(type='LoadImage'),
     dict(
-        type='BottomupResize',
+        type='BottomupPyramidResize',
         input_size=input_size,
         size_factor=32,
         resize_mode='expand',

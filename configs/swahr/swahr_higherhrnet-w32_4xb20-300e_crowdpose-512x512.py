@@ -1,44 +1,21 @@
-# SWAHR on HigherHRNet-W32, CrowdPose (14 keypoints), input 512: the COCO
-# config with CrowdPose data, trained on trainval and tested on test. The
-# official code has a CrowdPose config for W48-640 only; this one keeps the
-# W32-512 COCO recipe.
-_base_ = ['./swahr_higherhrnet-w32_4xb20-300e_coco-512x512.py']
+# SWAHR on HigherHRNet-W32, CrowdPose (14 keypoints), input 512, trained on
+# trainval and tested on test. The official code has a CrowdPose config for
+# W48-640 only; this one keeps the W32-512 COCO recipe.
+_base_ = [
+    '../_base_/schedules/adam_300e.py',
+    '../_base_/datasets/crowdpose_bottomup.py',
+    '../_base_/models/swahr_higherhrnet_w32.py'
+]
 
-dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
-data_root = 'data/crowdpose/'
-
-default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))
-
+# the official code's grouping order: COCO's cut to the indices below 14
 model = dict(
     head=dict(
         num_keypoints=14,
-        # top head, neck, shoulders, hips, then the limbs
         decoder=dict(decode_keypoint_order=[
-            12, 13, 0, 1, 6, 7, 2, 3, 4, 5, 8, 9, 10, 11
+            i for i in _base_.codec.decode_keypoint_order if i < 14
         ])))
-
+default_hooks = dict(checkpoint=dict(save_best='crowdpose/AP'))
 train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_trainval.json',
-        data_prefix=dict(img='images/')))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_test.json',
-        data_prefix=dict(img='images/')))
+    batch_size=20, dataset=dict(pipeline=_base_.train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=_base_.val_pipeline))
 test_dataloader = val_dataloader
-
-# AP, AP50, AP75, AR, AR50, AP(E), AP(M), AP(H); CrowdPose has no `area`
-val_evaluator = dict(
-    _delete_=True,
-    type='CocoMetric',
-    ann_file=data_root + 'annotations/mmpose_crowdpose_test.json',
-    iou_type='keypoints_crowd',
-    prefix='crowdpose',
-    use_area=False,
-    score_mode='bbox',
-    nms_mode='none')
-test_evaluator = val_evaluator

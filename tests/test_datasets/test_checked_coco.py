@@ -206,6 +206,20 @@ def test_wrong_number_of_keypoints_names_file_and_annotation(data):
     assert 'has 17 keypoints' in message
 
 
+def test_a_category_other_than_the_person_names_the_annotation(data):
+    # RTMO labels persons category_id - 1: id 0 was an index error on GPUs
+
+    def edit(coco):
+        coco['annotations'][3]['category_id'] = 0
+
+    coco = _edit(data, edit)
+    ann = coco['annotations'][3]
+    with pytest.raises(AnnotationError) as info:
+        _dataset(data)
+    assert f"annotation id {ann['id']}" in str(info.value)
+    assert "'category_id' is 0" in str(info.value)
+
+
 def test_coco_file_in_a_crowdpose_dataset_is_a_keypoint_count_error(data):
     with pytest.raises(AnnotationError, match='has 14 keypoints'):
         _dataset(data, cls=CheckedCrowdPoseDataset)

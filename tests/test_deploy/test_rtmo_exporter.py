@@ -15,7 +15,7 @@ from directpose.apis import OnnxPoseModel, inference_images, init_model
 from directpose.deploy import export_onnx
 from directpose.deploy.config_json import config_from_json
 
-RTMO_DCC_256 = 'configs/rtmo/rtmo-tiny_dcc_1xb8-30e_synthetic-coco-256x256.py'
+RTMO_DCC_256 = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py'
 
 
 def val_images(root, num=4):

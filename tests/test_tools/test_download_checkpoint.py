@@ -63,7 +63,7 @@ def test_names_without_a_checkpoint_say_why(tool, tmp_path, monkeypatch,
             SystemExit, match='no public checkpoint exists for '
             'DirectPose'):
         call(tool, monkeypatch, capsys,
-             'directpose_r50_fpn_8xb4-48e_coco-800x800', '--cache-dir',
+             'directpose_r50_fpn_8xb4-180k_coco-800x800', '--cache-dir',
              str(tmp_path))
     with pytest.raises(SystemExit, match='not a model-zoo name'):
         call(tool, monkeypatch, capsys, 'rtmo-x', '--cache-dir', str(tmp_path))
@@ -74,4 +74,4 @@ def test_list_shows_names_and_urls(tool, monkeypatch, capsys):
     rows = dict(line.split('\t') for line in out.splitlines())
     assert rows['rtmo-s_8xb32-600e_coco-640x640'].endswith(
         '-8db55a59_20231211.pth')
-    assert rows['directpose_r50_fpn_8xb4-48e_coco-800x800'] == '-'
+    assert rows['directpose_r50_fpn_8xb4-180k_coco-800x800'] == '-'

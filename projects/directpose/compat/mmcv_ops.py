@@ -154,11 +154,16 @@ def _make_ext_module() -> types.ModuleType:
     return module
 
 
+# mmcv's batched_nms, while the wrapper below replaces it
+_original_batched_nms = None
+
+
 def _batched_nms_accepting_no_boxes() -> None:
     """Wrap mmcv's ``batched_nms`` so that zero boxes give empty results."""
+    global _original_batched_nms
     import mmcv.ops
     nms_module = importlib.import_module('mmcv.ops.nms')  # not the function
-    batched_nms = nms_module.batched_nms
+    batched_nms = _original_batched_nms = nms_module.batched_nms
 
     @functools.wraps(batched_nms)
     def wrapper(boxes: Tensor, scores: Tensor, idxs: Tensor, nms_cfg, *args,
@@ -203,3 +208,18 @@ def install_mmcv_ops_fallback() -> bool:
     sys.modules[_EXT_NAME] = _make_ext_module()
     _batched_nms_accepting_no_boxes()
     return True
+
+
+def uninstall_mmcv_ops_fallback() -> None:
+    """Remove the fallback: ``mmcv._ext`` is looked up again on the next
+    import and ``batched_nms`` is mmcv's own. Modules that already took
+    references to the fallback's kernels (``mmcv.ops`` itself) keep them."""
+    global _original_batched_nms
+    if not uses_mmcv_ops_fallback():
+        return
+    del sys.modules[_EXT_NAME]
+    if _original_batched_nms is not None:
+        import mmcv.ops
+        nms_module = importlib.import_module('mmcv.ops.nms')
+        nms_module.batched_nms = mmcv.ops.batched_nms = _original_batched_nms
+        _original_batched_nms = None

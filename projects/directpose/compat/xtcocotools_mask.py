@@ -30,19 +30,41 @@ def xtcocotools_mask_works() -> bool:
         return False
 
 
+# what xtcocotools._mask was before the fallback (None: not imported)
+_replaced = None
+
+
 def install_xtcocotools_mask_fallback() -> bool:
     """Route ``xtcocotools._mask`` to ``pycocotools._mask`` if it is broken.
 
     Returns:
         bool: True if the fallback is in use after the call.
     """
+    global _replaced
     if xtcocotools_mask_works():
         return False
     import pycocotools._mask as fallback
     import xtcocotools
+    _replaced = sys.modules.get(_NAME)
     sys.modules[_NAME] = fallback
     xtcocotools._mask = fallback  # `import xtcocotools._mask` reads this
     mask_module = sys.modules.get('xtcocotools.mask')
     if mask_module is not None:  # imported before us: rebind its reference
         mask_module._mask = fallback
     return True
+
+
+def uninstall_xtcocotools_mask_fallback() -> None:
+    """Give ``xtcocotools._mask`` back its own (broken) module."""
+    import pycocotools._mask as fallback
+    import xtcocotools
+    if sys.modules.get(_NAME) is not fallback:
+        return
+    if _replaced is None:
+        del sys.modules[_NAME]
+        del xtcocotools._mask
+    else:
+        sys.modules[_NAME] = xtcocotools._mask = _replaced
+    mask_module = sys.modules.get('xtcocotools.mask')
+    if mask_module is not None and _replaced is not None:
+        mask_module._mask = _replaced

@@ -41,9 +41,10 @@ class CheckedDatasetMixin:
 
     * a file that is not JSON or lacks ``images``/``annotations``, an image
       entry without ``id``/``file_name``/``width``/``height``, an annotation
-      whose ``keypoints`` is not 3 numbers per keypoint of the metainfo or
-      whose ``bbox`` is not 4 numbers raise :class:`AnnotationError` naming
-      the file and the entry;
+      whose ``keypoints`` is not 3 numbers per keypoint of the metainfo,
+      whose ``bbox`` is not 4 numbers or whose ``category_id`` is not 1
+      (the person) raise :class:`AnnotationError` naming the file and the
+      entry;
     * an annotation with a zero-area or negative box is skipped, labelled
       keypoints outside their image are made invisible, and both are
       reported in one warning per file with the annotation ids;
@@ -146,6 +147,13 @@ class CheckedDatasetMixin:
         if not (_numbers(ann['bbox']) and len(ann['bbox']) == 4):
             raise AnnotationError(f"{where}: 'bbox' must be 4 numbers "
                                   f"(x, y, w, h), got {_short(ann['bbox'])}.")
+        if ann.get('category_id', 1) != 1:
+            # RTMO and YOLOX-Pose label a person category_id - 1 among one
+            # class: another id is an index error (a CUDA assert on GPUs)
+            raise AnnotationError(
+                f"{where}: 'category_id' is {ann['category_id']!r}, but "
+                'keypoint annotations must be of the person category, id 1 '
+                '(as in COCO and CrowdPose); renumber the category.')
 
     def _hide_keypoints_outside(self, info: dict, img: dict,
                                 ann_id: int) -> None:

@@ -1,5 +1,9 @@
-"""Runner-side pieces: safe checkpoint loading, hooks, launch helpers."""
+"""Runner-side pieces: safe checkpoint loading, hooks, launch helpers.
+
+Importing them changes nothing; :func:`directpose.install` installs the
+safe loader and the atomic writes."""
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
+from .autocast_optim_wrapper import AutocastOptimWrapper
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
                          register_safe_loader)
 from .config_checks import ConfigError, check_config
@@ -7,12 +11,10 @@ from .hooks import EpochSeedHook, NonFiniteLossHook, SafeCheckpointHook
 from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
 
-register_safe_loader()
-install_atomic_writes()
-
 __all__ = [
-    'AtomicLocalBackend', 'ConfigError', 'check_config', 'EpochSeedHook',
-    'NonFiniteLossHook', 'install_atomic_writes', 'SafeCheckpointHook',
-    'UnsafeCheckpointError', 'build_runner', 'load_config',
-    'load_weights_only', 'register_safe_loader', 'setup_cpu_distributed'
+    'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
+    'check_config', 'EpochSeedHook', 'NonFiniteLossHook',
+    'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
+    'setup_cpu_distributed'
 ]

@@ -46,14 +46,29 @@ def _open_writes_atomically(file, mode='r', *args, **kwargs):
     return builtins.open(file, mode, *args, **kwargs)
 
 
-def install_atomic_writes() -> None:
+def _use_local_backend(backend: type) -> None:
+    register_backend('local', backend, force=True, prefixes='')
+    # backends cached by get_file_backend(enable_singleton=True) before now
+    for key, cached in list(mmengine_io.backend_instances.items()):
+        if isinstance(cached, LocalBackend):
+            del mmengine_io.backend_instances[key]
+
+
+def install_atomic_writes() -> bool:
     """Register :class:`AtomicLocalBackend` as mmengine's ``'local'`` backend
     (paths without a ``scheme://`` prefix) and make ``CheckpointHook`` write
-    ``last_checkpoint`` atomically. Idempotent."""
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-    # backends cached by get_file_backend(enable_singleton=True) before now
-    for key, backend in list(mmengine_io.backend_instances.items()):
-        if type(backend) is LocalBackend:
-            del mmengine_io.backend_instances[key]
+    ``last_checkpoint`` atomically. Idempotent.
+
+    Returns:
+        bool: True (both are replaced).
+    """
+    _use_local_backend(AtomicLocalBackend)
     # the hook's module looks `open` up in its globals before the builtins
     checkpoint_hook.open = _open_writes_atomically
+    return True
+
+
+def uninstall_atomic_writes() -> None:
+    """Give mmengine back its own local backend and the hook its ``open``."""
+    _use_local_backend(LocalBackend)
+    checkpoint_hook.__dict__.pop('open', None)

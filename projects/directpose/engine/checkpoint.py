@@ -80,8 +80,30 @@ def _unsafe_globals(filename: str) -> List[str]:
     return [name for name in found if name not in allowed]
 
 
-def register_safe_loader() -> None:
+# mmengine's loader of local paths, while load_weights_only replaces it
+_replaced_loader = None
+
+
+def register_safe_loader() -> bool:
     """Make mmengine load every local checkpoint with
-    :func:`load_weights_only` (``load_from``, ``--resume``, ``init_cfg``)."""
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_weights_only, force=True)
+    :func:`load_weights_only` (``load_from``, ``--resume``, ``init_cfg``).
+
+    Returns:
+        bool: True (the loader is replaced).
+    """
+    global _replaced_loader
+    current = CheckpointLoader._schemes.get('')
+    if current is not load_weights_only:
+        _replaced_loader = current
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=load_weights_only, force=True)
+    return True
+
+
+def unregister_safe_loader() -> None:
+    """Give mmengine back its own loader of local paths."""
+    global _replaced_loader
+    if _replaced_loader is not None:
+        CheckpointLoader.register_scheme(
+            prefixes='', loader=_replaced_loader, force=True)
+        _replaced_loader = None

@@ -165,6 +165,39 @@ class SpeedMeter:
         """Collate BGR images, each through the test pipeline."""
         return collate_images(self.model, images, self.pipeline)
 
+    def batch_at_input_size(self, images: Sequence[np.ndarray]) -> dict:
+        """Collate BGR images that already have the network's input size.
+
+        The test pipeline's loading and resizing are skipped: only its
+        packing transform (the last ``Pack*`` one) runs, on the metainfo of
+        an identity resize (``input_size`` = image size, ``input_center``
+        and ``input_scale`` of the whole image), so keypoints come back in
+        the pixels of these images. For timing a model at a given input
+        size whatever its config's resize does; the data preprocessor
+        still normalises and pads (``pad_size_divisor``).
+        """
+        pipeline = self.cfg.test_dataloader.dataset.pipeline
+        packers = [t for t in pipeline if t['type'].startswith('Pack')]
+        if not packers:
+            raise ValueError('the test pipeline has no Pack* transform')
+        pack = Compose([copy.deepcopy(packers[-1])])
+        samples = []
+        for i, image in enumerate(images):
+            h, w = image.shape[:2]
+            info = dict(
+                img=image,
+                img_id=i,
+                id=i,
+                img_path=None,
+                ori_shape=(h, w),
+                img_shape=(h, w),
+                input_size=(w, h),
+                input_center=np.array([w / 2, h / 2], dtype=np.float32),
+                input_scale=np.array([w, h], dtype=np.float32))
+            info.update(copy.deepcopy(self.model.dataset_meta))
+            samples.append(pack(info))
+        return pseudo_collate(samples)
+
     def batches_from_test_set(self, num: int) -> List[dict]:
         """Batches of one of the first ``num`` test-set images."""
         dataset = DATASETS.build(self.cfg.test_dataloader.dataset)

@@ -3,6 +3,7 @@ import copy
 import numpy as np
 import pytest
 import torch
+from conftest import SMALL_DCC
 from mmengine.analysis import FlopAnalyzer
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
@@ -11,6 +12,8 @@ from mmpose.datasets import CocoDataset
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
+
+from directpose.models.task_modules import PoseCandidateSelector
 
 TINY = 'configs/directpose/directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py'  # noqa: E501
 FLIP = [0, 2, 1, 4, 3, 6, 5, 8, 7, 10, 9, 12, 11, 14, 13, 16, 15]
@@ -25,7 +28,7 @@ def build_head(**kwargs):
         feat_channels=32,
         stacked_convs=2,
         norm_cfg=GN,
-        kpalign=dict(type='KPAlign', norm_cfg=GN),
+        kpt_predictor=dict(type='KPAlignPredictor'),
         heatmap_branch=dict(
             type='AuxiliaryHeatmapBranch', feat_channels=16, norm_cfg=GN),
         flip_indices=FLIP)
@@ -62,18 +65,18 @@ def data_samples(batch=2, num_persons=2):
 
 VARIANTS = {
     'naive':
-    dict(kpalign=None),
+    dict(kpt_predictor=dict(type='ConvRegressionPredictor')),
     'kpalign':
     dict(),
     'grouped-separate':
     dict(
-        kpalign=dict(
-            type='KPAlign',
-            groups=[[0, 1, 2, 3, 4], [5], [7, 9], [6], [8, 10], [11], [13, 15],
-                    [12], [14, 16]],
+        kpt_predictor=dict(
+            type='KPAlignPredictor',
+            groups='coco',
             separate_features=True,
-            group_channels=8,
-            norm_cfg=GN)),
+            group_channels=8)),
+    'no-scales':
+    dict(kpt_predictor=dict(type='KPAlignPredictor', use_scale=False)),
     'bbox':
     dict(with_bbox=True),
     'no-heatmap':
@@ -111,7 +114,7 @@ def test_losses_are_finite_and_reach_every_parameter(variant):
     for name, param in head.named_parameters():
         assert param.grad is not None, name
         # a level's scale only learns from positives on that level (P3 here)
-        if not name.startswith('scales.') or name == 'scales.0.scale':
+        if 'scales.' not in name or name.endswith('scales.0.scale'):
             assert param.grad.abs().sum() > 0, name
 
 
@@ -131,13 +134,15 @@ def test_encoding_then_decoding_targets_gives_back_the_keypoints():
     targets = head.get_targets(points, samples)
     all_points = torch.cat(points)
     strides = head.point_strides(points)
-    decoded = head.decode_keypoints(targets['kpt_targets'], all_points,
-                                    strides)
+    predictor = head.kpt_predictor
     for b, sample in enumerate(samples):
         pos = targets['pos'][b]
         assert pos.any()
+        offsets = predictor.encode(targets['keypoints'][b][pos],
+                                   all_points[pos], strides[pos])
+        decoded = predictor.decode(offsets, all_points[pos], strides[pos])
         gt = sample.gt_instance_labels.keypoints[targets['gt_inds'][b][pos]]
-        torch.testing.assert_close(decoded[b][pos], gt)
+        torch.testing.assert_close(decoded, gt)
         vis = sample.gt_instance_labels.keypoints_visible[targets['gt_inds'][b]
                                                           [pos]]
         torch.testing.assert_close(targets['kpt_weights'][b][pos], vis)
@@ -192,12 +197,17 @@ def mirror(outs, head):
     ], [b.flip(-1)[:, [2, 1, 0, 3]] for b in bboxes])
 
 
-def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction():
-    head = build_head(with_bbox=True)
-    feats = fpn_feats()
+def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(monkeypatch):
+    head = build_head(with_bbox=True).eval()
+    feats, flipped = fpn_feats(), [f.flip(-1) for f in fpn_feats()]
     with torch.no_grad():
         outs = head._probabilities(feats)
-        fused = head._fuse_flipped(outs, mirror(outs, head), feats, FLIP)
+        # a perfectly flip-equivariant head on the mirrored input
+        monkeypatch.setattr(
+            head, '_probabilities', lambda f: outs
+            if f is feats else mirror(outs, head))
+        fused = head._test_outputs([feats, flipped], dict(flip_test=True),
+                                   data_samples(), PoseCandidateSelector())
     for a, b in zip(outs, fused):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y)
@@ -208,20 +218,6 @@ def test_flip_test_needs_aligned_levels():
     feats = [torch.randn(1, 32, s, s) for s in (13, 7, 4, 2, 1)]
     with pytest.raises(ValueError, match='divisible by the largest stride'):
         head.predict([feats, feats], data_samples(1), dict(flip_test=True))
-
-
-def test_oks_nms_keeps_one_of_two_identical_persons():
-    head = build_head()
-    kpts = torch.rand(1, 17, 2) * 50
-    keypoints = torch.cat([kpts, kpts + 0.1, kpts + 40])
-    boxes = torch.cat([keypoints.min(1).values, keypoints.max(1).values], 1)
-    keep = head._nms(
-        torch.tensor([0.9, 0.8, 0.7]), keypoints, boxes,
-        dict(
-            type='oks',
-            iou_threshold=0.9,
-            metainfo='configs/_base_/datasets/coco.py'))
-    assert keep.tolist() == [0, 2]
 
 
 def oks(pred, gt, vis, area, sigmas):
@@ -296,37 +292,23 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
     assert min(scores) > 0.9, scores
 
 
-DCC = dict(
-    type='DCC',
-    in_channels=32,
-    feat_channels=16,
-    num_bins=(24, 32),
-    spe_channels=16,
-    gau_cfg=dict(
-        s=16,
-        expansion_factor=2,
-        dropout_rate=0.0,
-        drop_path=0.0,
-        act_fn='SiLU',
-        pos_enc='add'))
+DCC_PREDICTOR = dict(type='DCCPredictor', dcc=dict(type='DCC', **SMALL_DCC))
 
 
-def test_dcc_needs_the_box_branch_and_no_kpalign():
+def test_dcc_needs_the_box_branch():
     with pytest.raises(ValueError, match='with_bbox=True'):
-        build_head(kpalign=None, dcc=DCC)
-    with pytest.raises(ValueError, match='kpalign=None'):
-        build_head(with_bbox=True, dcc=DCC)
+        build_head(kpt_predictor=DCC_PREDICTOR)
 
 
 def test_dcc_coordinates_train_and_predict():
-    head = build_head(kpalign=None, dcc=DCC, with_bbox=True)
+    head = build_head(kpt_predictor=DCC_PREDICTOR, with_bbox=True)
     cls, ctr, pose_vecs, bboxes = head(fpn_feats())
     assert [v.shape[1] for v in pose_vecs] == [32] * 5
     losses = head.loss(fpn_feats(), data_samples())
     assert torch.isfinite(losses['loss_kpt'])
     sum(losses.values()).backward()
-    assert head.dcc.x_fc.weight.grad.abs().sum() > 0
-    assert head.conv_kpt.weight.grad.abs().sum() > 0
+    assert head.kpt_predictor.dcc.x_fc.weight.grad.abs().sum() > 0
+    assert head.kpt_predictor.conv.weight.grad.abs().sum() > 0
     head.eval()
     with torch.no_grad():
         results = head.predict(fpn_feats(), data_samples(),
@@ -341,3 +323,96 @@ def test_dcc_coordinates_train_and_predict():
     with pytest.raises(NotImplementedError, match='flip'):
         head.predict([fpn_feats(), fpn_feats()], data_samples(),
                      dict(flip_test=True))
+
+
+def test_candidates_threshold_the_person_probability_per_level():
+    """As FCOS/DirectPose: ``score_thr`` applies to the person probability
+    alone, the ``nms_pre`` best of each level by sqrt(cls * centerness) are
+    kept, and that is the person score."""
+    head = build_head()
+    feats = fpn_feats(batch=1)
+    shapes = [f.shape[-2:] for f in feats]
+    cls = [torch.full((1, 1, *s), 0.5) for s in shapes]
+    ctr = [torch.full((1, 1, *s), 0.02) for s in shapes]
+    cls[0][0, 0, 0, 0], ctr[0][0, 0, 0, 0] = 0.04, 1.0  # sqrt 0.2, cls low
+    kpts = [torch.zeros(1, 17, 2, *s) for s in shapes]
+    outs = (cls, ctr, kpts, None)
+    cfg = dict(score_thr=0.05, nms_pre=3)
+    cands = head.get_candidates(outs, cfg, [(1.0, 1.0)])[0]
+    # 3 per level, except P7's single location
+    assert len(cands) == 3 * 4 + 1
+    torch.testing.assert_close(cands.scores, torch.full(
+        (13, ), 0.1))  # sqrt(0.5 * 0.02)
+    assert not ((cands.points == 4).all(1)).any()  # the low-cls location
+    # the first level's candidates come from P3, with its stride
+    assert cands.strides[:3].tolist() == [8.0] * 3
+
+
+def test_assignment_by_the_box_of_the_visible_keypoints():
+    gt = InstanceData(
+        bboxes=torch.tensor([[0.0, 0.0, 100.0, 100.0],
+                             [10.0, 10.0, 20.0, 20.0]]),
+        keypoints=torch.tensor([[[30.0, 40.0], [50.0, 60.0], [90.0, 5.0]],
+                                [[12.0, 12.0], [15.0, 15.0], [18.0, 18.0]]]),
+        keypoints_visible=torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]))
+    by_box = build_head(num_keypoints=3, flip_indices=None)
+    assert by_box.assignment_boxes(gt) is gt.bboxes
+    by_kpts = build_head(
+        num_keypoints=3, flip_indices=None, assign_by='keypoints')
+    # the visible keypoints' extent, one pixel larger on each side; the
+    # annotated box for a person without visible keypoints
+    torch.testing.assert_close(
+        by_kpts.assignment_boxes(gt),
+        torch.tensor([[29.0, 39.0, 51.0, 61.0], [10.0, 10.0, 20.0, 20.0]]))
+    with pytest.raises(ValueError, match='assign_by'):
+        build_head(assign_by='mask')
+
+
+def test_locations_stay_float32_under_autocast():
+    """With fp16 features (CUDA autocast) the locations stay float32, so
+    that keypoints decoded from fp16 offsets keep their sub-pixel part on a
+    wide input (fp16's spacing is 1 pixel beyond 1024)."""
+    head = build_head()
+    feats = [
+        torch.zeros(1, 32, 2, 1600 // s, dtype=torch.float16)
+        for s in (8, 16, 32, 64, 128)
+    ]
+    points = head.level_points(feats)
+    assert all(p.dtype == torch.float32 for p in points)
+    all_points, strides = torch.cat(points), head.point_strides(points)
+    offsets = torch.full((len(all_points), 17, 2), 0.3, dtype=torch.float16)
+    keypoints = head.kpt_predictor.decode(offsets, all_points, strides)
+    assert keypoints.dtype == torch.float32
+    wide = all_points[:, 0] > 1024
+    assert wide.any()
+    expected = (all_points[wide, None] +
+                0.3 * strides[wide, None, None]).expand(-1, 17, -1)
+    torch.testing.assert_close(
+        keypoints[wide], expected, rtol=0, atol=0.01)  # fp16: up to 0.5
+
+
+MIXED_VARIANTS = {
+    'grouped-separate': VARIANTS['grouped-separate'],
+    'bbox': VARIANTS['bbox'],
+    'dcc': dict(kpt_predictor=DCC_PREDICTOR, with_bbox=True),
+}
+
+
+@pytest.mark.parametrize('variant', MIXED_VARIANTS)
+def test_trains_and_predicts_under_autocast(variant):
+    """Autocast (bfloat16 on CPU: the dtype numpy lacks) mixes low-precision
+    features with float32 locations; losses stay finite and predictions come
+    back as float32 arrays."""
+    head = build_head(**MIXED_VARIANTS[variant])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        losses = head.loss(fpn_feats(), data_samples())
+    assert all(torch.isfinite(v) for v in losses.values())
+    sum(losses.values()).backward()
+    head.eval()
+    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+        results = head.predict(fpn_feats(), data_samples(),
+                               dict(score_thr=0.0, max_per_img=5))
+    for res in results:
+        for key in ('keypoints', 'keypoint_scores', 'bboxes', 'bbox_scores'):
+            assert res[key].dtype == np.float32, key
+        assert res.keypoints.shape == (5, 17, 2)

@@ -19,7 +19,7 @@ HEADS = {
     'RTMOHead': ('configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
                  ['head_module.out_cls', 'head_module.out_kpt_vis']),
     'RTMODCCHead':
-    ('configs/rtmo/rtmo-tiny_dcc_1xb8-30e_synthetic-coco-256x256.py',
+    ('configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
      ['head_module.out_cls', 'head_module.out_kpt_vis']),
     'AEHigherResolutionHead':
     ('configs/swahr/'
@@ -33,6 +33,9 @@ def setup(request, repo_root, synthetic_coco):
     """(model, dataset whose pipeline keeps empty images) of a head."""
     path, logit_layers = HEADS[request.param]
     cfg = Config.fromfile(f'{repo_root}/{path}')
+    if request.param == 'RTMOHead':  # mmpose's head with its own DCC
+        cfg.model.head.type = 'RTMOHead'
+        cfg.model.head.dcc_cfg.pop('type')
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
@@ -179,27 +182,14 @@ def test_losses_are_finite_with_huge_logits(setup, sign):
         model.load_state_dict(saved)
 
 
-def test_dcc_trains_on_a_single_instance():
+def test_dcc_trains_on_a_single_instance(small_dcc):
     """A batch with one positive: BatchNorm1d has no batch statistics, the
     DCC normalises with its running ones instead of failing."""
-    dcc = MODELS.build(
-        dict(
-            type='DCC',
-            in_channels=16,
-            num_keypoints=3,
-            feat_channels=8,
-            num_bins=(8, 8),
-            spe_channels=16,
-            gau_cfg=dict(
-                s=8,
-                expansion_factor=2,
-                dropout_rate=0.0,
-                drop_path=0.0,
-                act_fn='SiLU',
-                pos_enc='add')))
+    dcc = MODELS.build(dict(type='DCC', num_keypoints=3, **small_dcc))
     dcc.train()
     running_mean = dcc.pose_to_kpts[1].running_mean.clone()
-    feats = torch.randn(1, 16, requires_grad=True)
+    channels = small_dcc['in_channels']
+    feats = torch.randn(1, channels, requires_grad=True)
     kpts, _, sigmas = dcc.forward_train(feats, torch.tensor([[8., 8, 4, 4]]),
                                         torch.tensor([[8., 8]]))
     (kpts.sum() + sigmas.sum()).backward()
@@ -207,6 +197,6 @@ def test_dcc_trains_on_a_single_instance():
     assert torch.equal(dcc.pose_to_kpts[1].running_mean, running_mean)
     # two instances still use (and update) the batch statistics
     dcc.forward_train(
-        torch.randn(2, 16), torch.tensor([[8., 8, 4, 4]] * 2),
+        torch.randn(2, channels), torch.tensor([[8., 8, 4, 4]] * 2),
         torch.tensor([[8., 8]] * 2))
     assert not torch.equal(dcc.pose_to_kpts[1].running_mean, running_mean)

@@ -4,29 +4,18 @@ import os.path as osp
 
 import pytest
 import torch
+from conftest import SMALL_DCC
 from mmengine.config import Config
 from mmpose.registry import MODELS
 from torch.testing import assert_close
 
 from directpose.models.layers import DCC
 
-K, C = 17, 32
+K, C = 17, SMALL_DCC['in_channels']
 REPO = osp.dirname(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY_RTMO = osp.join(REPO, 'configs', 'rtmo',
                      'rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py')
-DCC_CFG = dict(
-    in_channels=C,
-    feat_channels=16,
-    num_bins=(24, 32),
-    spe_channels=16,
-    gau_cfg=dict(
-        s=16,
-        expansion_factor=2,
-        dropout_rate=0.0,
-        drop_path=0.0,
-        act_fn='SiLU',
-        pos_enc='add'))
 
 
 def make_inputs(num=6, seed=0):
@@ -53,8 +42,9 @@ def rtmo_pair(seed=0):
     """A randomly initialised mmpose RTMOHead's DCC and ours with its
     weights (BN statistics randomised so that eval mode is not trivial)."""
     head_cfg = Config.fromfile(TINY_RTMO).model.head
+    head_cfg.type = 'RTMOHead'  # mmpose's, with its own DCC class
     head_cfg.head_module_cfg.pose_vec_channels = C
-    head_cfg.dcc_cfg = DCC_CFG
+    head_cfg.dcc_cfg = SMALL_DCC
     torch.manual_seed(seed)
     head = MODELS.build(head_cfg)
     assert type(head).__name__ == 'RTMOHead'
@@ -64,13 +54,13 @@ def rtmo_pair(seed=0):
     bn.running_var.uniform_(0.5, 2.0)
     bn.weight.data.uniform_(0.5, 1.5)
     bn.bias.data.uniform_(-0.2, 0.2)
-    ours = DCC(num_keypoints=K, **DCC_CFG)
+    ours = DCC(num_keypoints=K, **SMALL_DCC)
     ours.load_state_dict(theirs.state_dict(), strict=True)
     return theirs, ours
 
 
-def test_registered_and_built_from_config():
-    dcc = MODELS.build(dict(type='DCC', num_keypoints=K, **DCC_CFG))
+def test_registered_and_built_from_config(small_dcc):
+    dcc = MODELS.build(dict(type='DCC', num_keypoints=K, **small_dcc))
     assert isinstance(dcc, DCC)
 
 
@@ -234,8 +224,9 @@ def test_switch_to_deploy_matches_mmpose_deploy():
         atol=1e-3)
 
 
-def test_without_gau_or_loss():
-    dcc = DCC(num_keypoints=K, **dict(DCC_CFG, gau_cfg=None), loss_mle=None)
+def test_without_gau_or_loss(small_dcc):
+    small_dcc['gau_cfg'] = None
+    dcc = DCC(num_keypoints=K, **small_dcc, loss_mle=None)
     assert dcc.gau is None and dcc.pos_enc is None
     assert not any(k.startswith(('gau', 'pos_enc')) for k in dcc.state_dict())
     feats, bbox_cs, grids = make_inputs()

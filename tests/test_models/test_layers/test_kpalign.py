@@ -119,3 +119,22 @@ def test_groups_must_cover_every_keypoint_once():
         build(num_keypoints=14, groups=COCO_KPALIGN_GROUPS)
     assert len(
         build(num_keypoints=14, groups=CROWDPOSE_KPALIGN_GROUPS).groups) == 9
+
+
+@pytest.mark.parametrize('separate', [False, True])
+def test_low_precision_features_are_sampled_at_float32_points(separate):
+    """Under autocast the tower features may be bfloat16/fp16 while the
+    locations are float32: sampling promotes to float32 (as CUDA's
+    autocast does for grid_sample) and reads the same values."""
+    kwargs = dict(groups=COCO_KPALIGN_GROUPS, separate_features=separate)
+    if separate:
+        kwargs['group_channels'] = 8
+    module = build(**kwargs)
+    feats, points = inputs(module)
+    feat = module.sampler(feats[0]).detach()
+    anchors = torch.randn(2, 9, 2, 8, 8) * 0.5
+    full = module.sample(feat, anchors, points[0], 8, 8)
+    low = module.sample(feat.bfloat16(), anchors.bfloat16(), points[0], 8, 8)
+    assert low.dtype == torch.float32
+    # the features were rounded to bfloat16, the points were not
+    torch.testing.assert_close(low, full, rtol=2e-2, atol=2e-2)

@@ -1,5 +1,10 @@
-__all__ = []
+from .instance_crop import BottomupInstanceCrop
+from .pack_multiscale import PackMultiScalePoseInputs
+from .pyramid_resize import BottomupPyramidResize
+from .short_side_resize import BottomupShortSideResize
+from .window_shift_affine import BottomupWindowShiftAffine
 
-from .pack_multiscale import PackMultiScalePoseInputs  # noqa: E402
-
-__all__ += ['PackMultiScalePoseInputs']
+__all__ = [
+    'BottomupInstanceCrop', 'BottomupPyramidResize', 'BottomupShortSideResize',
+    'BottomupWindowShiftAffine', 'PackMultiScalePoseInputs'
+]

@@ -167,7 +167,9 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
         heatmaps and tags are aggregated by :meth:`predict_maps`, then
         grouped by the AE decoder. Unlike mmpose's, it runs a plain
         single-scale test and a multi-scale one (mmpose's misses the
-        resizing size).
+        resizing size), and batches of images of different sizes (mmpose's
+        resizes the batch to its first image's size, which scales the
+        keypoints of the others).
 
         Returns:
             list[InstanceData]: keypoints (N, K, 2) in the input space,
@@ -176,7 +178,9 @@ class AEHigherResolutionHead(AssociativeEmbeddingHead):
         """
         size = None
         if test_cfg.get('restore_heatmap_size', False):
-            img_h, img_w = batch_data_samples[0].metainfo['img_shape']
+            # the batch tensor's size, where every image sits at the top left
+            meta = batch_data_samples[0].metainfo
+            img_h, img_w = meta.get('batch_input_shape', meta['img_shape'])
             size = (img_w, img_h)
         flip_indices = None
         if test_cfg.get('flip_test', False):

@@ -4,44 +4,56 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmcv.cnn import ConvModule, Scale
-from mmcv.ops import nms
-from mmdet.models.utils import filter_scores_and_topk
+from mmcv.cnn import Scale
 from mmdet.structures.bbox import distance2bbox
 from mmdet.utils import reduce_mean
 from mmengine.model import normal_init
 from mmengine.structures import InstanceData
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
-from mmpose.evaluation.functional import oks_nms
 from mmpose.models.heads.base_head import BaseHead
 from mmpose.registry import MODELS, TASK_UTILS
 from mmpose.utils.typing import (ConfigType, InstanceList, OptConfigType,
                                  OptSampleList)
 from torch import Tensor
 
-INF = 1e8
+from ..layers.conv_tower import build_conv_tower
+from ..task_modules.pose_candidate_selector import PoseCandidateSelector
+
+#: per level: person logits, centerness logits, keypoint outputs, box
+#: distances (None without the box branch)
 LevelOutputs = Tuple[List[Tensor], List[Tensor], List[Tensor],
                      Optional[List[Tensor]]]
 
 
+@MODELS.register_module()
 class FCOSPoseHead(BaseHead):
     """Base of one-stage, anchor-free multi-person pose heads on FCOS.
 
     Every location of every FPN level classifies "a person is centred here"
-    (sigmoid focal loss), predicts the person's FCOS centerness and regresses
-    the 2K keypoint coordinates as offsets from the location in units of the
-    level stride, scaled by a learnable per-level factor. Optionally a box
+    (sigmoid focal loss), predicts the person's FCOS centerness (from the
+    keypoint tower) and predicts the person's keypoints with a registered
+    keypoint predictor (``kpt_predictor``: direct regression, KPAlign or
+    DCC; see :mod:`directpose.models.kpt_predictors`). Optionally a box
     branch regresses the (left, top, right, bottom) distances (GIoU loss);
-    without it, a person's box is the extent of its keypoints. Positives are
-    assigned FCOS-style by ``assigner``. Prediction: score =
-    sqrt(cls * centerness), score threshold, top-k, NMS (box IoU or OKS),
-    at most ``max_per_img`` persons.
+    without it a person's box is the extent of its keypoints.
 
-    Subclasses build the keypoint branch: ``_init_keypoint_branch`` and
-    ``forward_keypoints``.
+    Training: positives are assigned FCOS-style by ``assigner`` on the
+    annotated person boxes, or on the boxes spanned by the visible keypoints
+    (``assign_by='keypoints'``, DirectPose's reference recipe); the targets
+    of all locations are computed in :meth:`get_targets`.
+
+    Test (:meth:`predict`): per level, locations whose person probability
+    exceeds ``score_thr`` are ranked by ``sqrt(cls * centerness)`` (the
+    person score) and the ``nms_pre`` best are kept; then
+    :class:`PoseCandidateSelector` clips the boxes to the image, runs NMS and
+    keeps ``max_per_img`` persons. The flip test averages the dense outputs
+    of the image and of its mirror image; the multi-scale test pools the
+    candidates of all scales before NMS.
 
     Args:
         num_keypoints (int): Number of keypoints K.
+        kpt_predictor (dict): The keypoint predictor config (the head fills
+            in ``num_keypoints``, ``in_channels``, ``feat_channels``,
+            ``stacked_convs``, ``strides`` and ``norm_cfg``).
         in_channels (int): Channels of the FPN levels.
         feat_channels (int): Width of the towers. Defaults to 256.
         stacked_convs (int): Convolutions per tower. Defaults to 4.
@@ -49,21 +61,26 @@ class FCOSPoseHead(BaseHead):
         norm_cfg (dict): Norm of the towers. Defaults to GN (32 groups).
         with_bbox (bool): Add the box branch. Defaults to False.
         assigner (dict): Defaults to :class:`FCOSAssigner`.
+        assign_by (str): The person boxes positives are assigned by:
+            'bbox' (the annotated box) or 'keypoints' (the box spanned by
+            the visible keypoints, 1 pixel larger on each side). Defaults to
+            'bbox'.
         loss_cls (dict): Person classification loss.
         loss_centerness (dict): Centerness loss (BCE).
-        loss_kpt (dict): Keypoint offset loss (smooth L1, beta 1/9), on
-            labelled keypoints, weighted by the centerness target.
-        loss_bbox (dict): Box loss for the box branch (GIoU).
+        loss_bbox (dict): Box loss of the box branch (GIoU).
         flip_indices (Sequence[int], optional): Keypoint index after a
-            horizontal flip, needed by the flip test.
-        test_cfg (dict, optional): score_thr (0.05), nms_pre (1000),
-            nms (dict(type='bbox', iou_threshold=0.6), or dict(type='oks',
-            iou_threshold=..., metainfo=<dataset metainfo file>)),
-            max_per_img (100), flip_test (False).
+            horizontal flip, for the flip test when the data samples do not
+            carry ``flip_indices``.
+        test_cfg (dict, optional): ``score_thr`` (0.05), ``nms_pre`` (1000,
+            per level), ``nms`` and ``max_per_img`` (see
+            :class:`PoseCandidateSelector`), ``flip_test`` (False),
+            ``multiscale_test`` (False).
+        init_cfg (dict, optional): Initialisation config.
     """
 
     def __init__(self,
                  num_keypoints: int,
+                 kpt_predictor: ConfigType,
                  in_channels: int = 256,
                  feat_channels: int = 256,
                  stacked_convs: int = 4,
@@ -71,6 +88,7 @@ class FCOSPoseHead(BaseHead):
                  norm_cfg: ConfigType = dict(type='GN', num_groups=32),
                  with_bbox: bool = False,
                  assigner: ConfigType = dict(type='FCOSAssigner'),
+                 assign_by: str = 'bbox',
                  loss_cls: ConfigType = dict(
                      type='mmdet.FocalLoss',
                      use_sigmoid=True,
@@ -81,21 +99,19 @@ class FCOSPoseHead(BaseHead):
                      type='mmdet.CrossEntropyLoss',
                      use_sigmoid=True,
                      loss_weight=1.0),
-                 loss_kpt: ConfigType = dict(
-                     type='mmdet.SmoothL1Loss', beta=1 / 9, loss_weight=1.0),
                  loss_bbox: ConfigType = dict(
                      type='mmdet.GIoULoss', loss_weight=1.0),
                  flip_indices: Optional[Sequence[int]] = None,
                  test_cfg: OptConfigType = None,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
+        if assign_by not in ('bbox', 'keypoints'):
+            raise ValueError(f"{type(self).__name__}: assign_by must be "
+                             f"'bbox' or 'keypoints', got {assign_by!r}")
         self.num_keypoints = num_keypoints
-        self.in_channels = in_channels
-        self.feat_channels = feat_channels
-        self.stacked_convs = stacked_convs
         self.strides = list(strides)
-        self.norm_cfg = norm_cfg
         self.with_bbox = with_bbox
+        self.assign_by = assign_by
         self.flip_indices = flip_indices
         self.test_cfg = test_cfg or {}
         self.prior_generator = TASK_UTILS.build(
@@ -103,65 +119,56 @@ class FCOSPoseHead(BaseHead):
         self.assigner = TASK_UTILS.build(assigner)
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_centerness = MODELS.build(loss_centerness)
-        self.loss_kpt = MODELS.build(loss_kpt)
-        self.loss_bbox = MODELS.build(loss_bbox) if with_bbox else None
 
-        self.cls_tower = self._build_tower(feat_channels)
+        self.kpt_predictor = MODELS.build(
+            dict(
+                kpt_predictor,
+                num_keypoints=num_keypoints,
+                in_channels=in_channels,
+                feat_channels=feat_channels,
+                stacked_convs=stacked_convs,
+                strides=self.strides,
+                norm_cfg=norm_cfg))
+        if self.kpt_predictor.needs_boxes and not with_bbox:
+            raise ValueError(
+                f'{type(self).__name__}: {kpt_predictor["type"]} predicts '
+                'keypoints inside the predicted boxes: set with_bbox=True')
+        self.cls_tower = build_conv_tower(in_channels, feat_channels,
+                                          stacked_convs, norm_cfg)
         self.conv_cls = nn.Conv2d(feat_channels, 1, 3, padding=1)
+        self.conv_centerness = nn.Conv2d(
+            self.kpt_predictor.out_channels, 1, 3, padding=1)
         if with_bbox:
-            self.bbox_tower = self._build_tower(feat_channels)
+            self.loss_bbox = MODELS.build(loss_bbox)
+            self.bbox_tower = build_conv_tower(in_channels, feat_channels,
+                                               stacked_convs, norm_cfg)
             self.conv_bbox = nn.Conv2d(feat_channels, 4, 3, padding=1)
-        self.scales = nn.ModuleList(Scale(1.0) for _ in self.strides)
-        centerness_channels = self._init_keypoint_branch()
-        self.conv_centerness = nn.Conv2d(centerness_channels, 1, 3, padding=1)
-
-    def _build_tower(self, out_channels: int, groups: int = 1) -> nn.Module:
-        """``stacked_convs`` 3x3 conv + norm + ReLU; all but the first are
-        grouped convolutions when ``groups`` > 1."""
-        norm_cfg = dict(self.norm_cfg)
-        if groups > 1:
-            norm_cfg['num_groups'] = out_channels // 4
-        return nn.Sequential(*[
-            ConvModule(
-                self.in_channels if i == 0 else out_channels,
-                out_channels,
-                3,
-                padding=1,
-                groups=1 if i == 0 else groups,
-                norm_cfg=norm_cfg) for i in range(self.stacked_convs)
-        ])
-
-    def _init_keypoint_branch(self) -> int:
-        """Build the keypoint branch; return the channels of the features
-        that ``forward_keypoints`` returns for the centerness conv."""
-        raise NotImplementedError
-
-    def forward_keypoints(
-            self, feats: Sequence[Tensor],
-            points: Sequence[Tensor]) -> Tuple[List[Tensor], List[Tensor]]:
-        """Keypoint outputs per level, e.g. offsets (B, K, 2, H_l, W_l) in
-        strides multiplied by the level's ``scales``, and the features for
-        centerness."""
-        raise NotImplementedError
+            self.bbox_scales = nn.ModuleList(Scale(1.0) for _ in strides)
 
     def init_weights(self):
-        """Normal(0, 0.01) convolutions, as FCOS; sub-modules with their own
-        ``init_weights`` (KPAlign, the heatmap branch) keep theirs."""
+        """N(0, 0.01) convolutions, as FCOS; the person classifier starts at
+        probability 0.01. Sub-modules (the keypoint predictor, a heatmap
+        branch) initialise their own."""
         super().init_weights()
-        for name, m in self.named_modules():
-            owner = name.split('.')[0]
-            if isinstance(m, nn.Conv2d) and not hasattr(
-                    getattr(self, owner, None), 'init_weights'):
-                normal_init(m, std=0.01)
-        # a location starts as "no person" with probability 0.99
+        own = [self.cls_tower, self.conv_cls, self.conv_centerness]
+        if self.with_bbox:
+            own += [self.bbox_tower, self.conv_bbox]
+        for module in own:
+            for m in module.modules():
+                if isinstance(m, nn.Conv2d):
+                    normal_init(m, std=0.01)
         normal_init(self.conv_cls, std=0.01, bias=-np.log(99))
 
-    def level_points(self, feats: Sequence[Tensor]) -> List[Tensor]:
-        """The (x, y) input-pixel coordinates of each level's locations,
-        row-major, each (H_l * W_l, 2)."""
-        return self.prior_generator.grid_priors([f.shape[-2:] for f in feats],
-                                                dtype=feats[0].dtype,
-                                                device=feats[0].device)
+    def level_points(self, maps: Sequence[Tensor]) -> List[Tensor]:
+        """The (x, y) input-pixel coordinates of the locations of each level
+        (of its features or of its outputs, (B, C, H_l, W_l)), row-major,
+        each (H_l * W_l, 2), in float32 whatever the maps' dtype: keypoints
+        and boxes decoded from them (location + offset x stride) then stay
+        float32 under fp16 autocast, where fp16 would round them to whole
+        pixels beyond 1024 (its spacing there)."""
+        return self.prior_generator.grid_priors([m.shape[-2:] for m in maps],
+                                                dtype=torch.float32,
+                                                device=maps[0].device)
 
     def forward(self, feats: Sequence[Tensor]) -> LevelOutputs:
         """Dense predictions of every level.
@@ -171,19 +178,18 @@ class FCOSPoseHead(BaseHead):
 
         Returns:
             tuple: Per level: person logits (B, 1, H, W), centerness logits
-            (B, 1, H, W), the keypoint outputs of :meth:`forward_keypoints`
+            (B, 1, H, W), the keypoint predictor's outputs (B, *D, H, W)
             and, with the box branch, box distances (B, 4, H, W) in strides
             (else None).
         """
-        points = self.level_points(feats)
-        kpts, ctr_feats = self.forward_keypoints(feats, points)
+        kpts, kpt_feats = self.kpt_predictor(feats, self.level_points(feats))
         cls = [self.conv_cls(self.cls_tower(f)) for f in feats]
-        ctr = [self.conv_centerness(f) for f in ctr_feats]
+        ctr = [self.conv_centerness(f) for f in kpt_feats]
         bboxes = None
         if self.with_bbox:
             bboxes = [
                 F.relu(scale(self.conv_bbox(self.bbox_tower(f))))
-                for scale, f in zip(self.scales, feats)
+                for scale, f in zip(self.bbox_scales, feats)
             ]
         return cls, ctr, kpts, bboxes
 
@@ -199,26 +205,26 @@ class FCOSPoseHead(BaseHead):
             [p.new_full((len(p), ), s) for p, s in zip(points, self.strides)])
 
     @staticmethod
-    def encode_keypoints(keypoints: Tensor, points: Tensor,
-                         strides: Tensor) -> Tensor:
-        """Keypoints (N, K, 2) in pixels -> offsets from the locations
-        (N, 2) in units of their strides (N, )."""
-        return (keypoints - points[:, None]) / strides[:, None, None]
-
-    @staticmethod
-    def decode_keypoints(offsets: Tensor, points: Tensor,
-                         strides: Tensor) -> Tensor:
-        """Inverse of :meth:`encode_keypoints`; offsets may have leading
-        batch dimensions: (..., N, K, 2)."""
-        return points[:, None] + offsets * strides[:, None, None]
-
-    @staticmethod
     def centerness_target(ltrb: Tensor) -> Tensor:
         """FCOS centerness of (N, 4) side distances, (N, )."""
         lr, tb = ltrb[:, 0::2], ltrb[:, 1::2]
         ratio = (lr.min(-1).values / lr.max(-1).values.clamp(min=1e-6)) * (
             tb.min(-1).values / tb.max(-1).values.clamp(min=1e-6))
         return ratio.clamp(min=0).sqrt()
+
+    def assignment_boxes(self, gt: InstanceData) -> Tensor:
+        """The (G, 4) person boxes that positives are assigned by: the
+        annotated ones, or (``assign_by='keypoints'``) those spanned by the
+        visible keypoints, one pixel larger on each side (the annotated box
+        for a person without visible keypoints)."""
+        if self.assign_by == 'bbox' or len(gt.bboxes) == 0:
+            return gt.bboxes
+        visible = gt.keypoints_visible[..., None] > 0
+        kpts = gt.keypoints.to(gt.bboxes)
+        low = torch.where(visible, kpts, kpts.new_tensor(float('inf')))
+        high = torch.where(visible, kpts, kpts.new_tensor(float('-inf')))
+        boxes = torch.cat([low.min(1).values - 1, high.max(1).values + 1], -1)
+        return torch.where(visible.any(1).expand(-1, 4), boxes, gt.bboxes)
 
     def get_targets(self, points: Sequence[Tensor],
                     batch_data_samples: OptSampleList) -> Dict[str, Tensor]:
@@ -233,10 +239,11 @@ class FCOSPoseHead(BaseHead):
         Returns:
             dict: ``pos`` (B, N) positive mask; ``gt_inds`` (B, N) assigned
             person (-1: background); ``centerness`` (B, N) (0 on
-            background); ``bbox_targets`` (B, N, 4) side distances and
-            ``kpt_targets`` (B, N, K, 2) keypoint offsets, both in strides;
-            ``kpt_weights`` (B, N, K) 1 for labelled keypoints of positives;
-            ``areas`` (B, N) the assigned person's area.
+            background); ``bbox_targets`` (B, N, 4) side distances of the
+            assignment box in strides; ``keypoints`` (B, N, K, 2) the
+            assigned person's keypoints in pixels; ``kpt_weights`` (B, N, K)
+            1 for labelled keypoints of positives; ``areas`` (B, N) the
+            assigned person's area.
         """
         all_points = torch.cat(points)
         strides = self.point_strides(points)
@@ -244,7 +251,7 @@ class FCOSPoseHead(BaseHead):
         for sample in batch_data_samples:
             gt = sample.gt_instance_labels
             gt_inds, ltrb = self.assigner.assign(points, self.strides,
-                                                 gt.bboxes)
+                                                 self.assignment_boxes(gt))
             pos = gt_inds >= 0
             kpts = all_points.new_zeros(len(all_points), self.num_keypoints, 2)
             vis = all_points.new_zeros(len(all_points), self.num_keypoints)
@@ -260,8 +267,7 @@ class FCOSPoseHead(BaseHead):
                     gt_inds=gt_inds,
                     centerness=self.centerness_target(ltrb) * pos,
                     bbox_targets=ltrb / strides[:, None],
-                    kpt_targets=self.encode_keypoints(kpts, all_points,
-                                                      strides),
+                    keypoints=kpts,
                     kpt_weights=(vis > 0).float() * pos[:, None],
                     areas=areas))
         return {k: torch.stack([t[k] for t in targets]) for k in targets[0]}
@@ -279,20 +285,13 @@ class FCOSPoseHead(BaseHead):
              feats: Tuple[Tensor],
              batch_data_samples: OptSampleList,
              train_cfg: ConfigType = {}) -> dict:
-        """Losses of a batch: person classification, centerness, keypoint
-        offsets (and boxes with the box branch)."""
+        """Losses of a batch: person classification, centerness, keypoints
+        (the predictor's) and boxes (with the box branch); all are averaged
+        over the positives of all processes, so they stay finite with no
+        positive at all."""
         cls, ctr, kpts, bboxes = self.forward(feats)
         points = self.level_points(feats)
         targets = self.get_targets(points, batch_data_samples)
-        return self.loss_by_feat(cls, ctr, kpts, bboxes, targets, points)
-
-    def loss_by_feat(self, cls: List[Tensor], ctr: List[Tensor],
-                     kpts: List[Tensor], bboxes: Optional[List[Tensor]],
-                     targets: Dict[str, Tensor],
-                     points: List[Tensor]) -> Dict[str, Tensor]:
-        """Losses from the outputs of :meth:`forward` and
-        :meth:`get_targets`; all are averaged over the positives of all
-        processes, so they stay finite with no positive at all."""
         pos = targets['pos']
         num_pos = reduce_mean(pos.sum().float()).clamp(min=1.0)
         pos_targets = {k: v[pos] for k, v in targets.items() if k != 'pos'}
@@ -321,28 +320,10 @@ class FCOSPoseHead(BaseHead):
                 ctr_target,
                 avg_factor=reduce_mean(ctr_target.sum()).clamp(min=1e-6))
         losses.update(
-            self.keypoint_loss(
+            self.kpt_predictor.loss(
                 self.flatten_levels(kpts)[pos], pos_targets, pos_points,
                 pos_strides, pos_boxes))
         return losses
-
-    def keypoint_loss(self, kpt_preds: Tensor, targets: Dict[str, Tensor],
-                      points: Tensor, strides: Tensor,
-                      boxes: Optional[Tensor]) -> Dict[str, Tensor]:
-        """The keypoint loss of the P positive locations: ``loss_kpt`` on
-        the offsets (P, K, 2), over labelled keypoints, weighted by the
-        centerness target. ``targets`` holds the positives' rows of
-        :meth:`get_targets`; ``points`` (P, 2), ``strides`` (P, ) and the
-        predicted ``boxes`` (P, 4) (None without the box branch) are for
-        subclasses that predict keypoints in other ways."""
-        weights = targets['kpt_weights'] * targets['centerness'][:, None]
-        weights = weights[..., None].expand(-1, -1, 2)
-        return dict(
-            loss_kpt=self.loss_kpt(
-                kpt_preds,
-                targets['kpt_targets'],
-                weights,
-                avg_factor=reduce_mean(weights.sum()).clamp(min=1e-6)))
 
     # ------------------------------------------------------------ predict
     def predict(self,
@@ -365,166 +346,124 @@ class FCOSPoseHead(BaseHead):
             ``bboxes`` (N, 4) and ``bbox_scores`` (N, ).
         """
         cfg = {**self.test_cfg, **(test_cfg or {})}
-        metainfo = batch_data_samples[0].metainfo
-        if cfg.get('multiscale_test', False):
-            scales = [1.0, *metainfo['aug_scales']]
-        else:
-            feats, scales = [feats], [1.0]
-        flip = cfg.get('flip_test', False)
-        per_scale = [
-            self._dense_candidates(f, flip, metainfo, cfg, 1 / s)
-            for f, s in zip(feats, scales)
+        selector = PoseCandidateSelector(
+            cfg.get('nms'), cfg.get('max_per_img', 100))
+        views = feats if cfg.get('multiscale_test', False) else [feats]
+        per_view = [
+            self.get_candidates(
+                self._test_outputs(view, cfg, batch_data_samples, selector),
+                cfg, self._scale_factors(batch_data_samples, i))
+            for i, view in enumerate(views)
         ]
-        results = []
-        for per_image in zip(*per_scale):  # the candidates of all scales
-            candidates = {
-                k:
-                None if per_image[0][k] is None else torch.cat(
-                    [c[k] for c in per_image])
-                for k in per_image[0]
-            }
-            results.append(self._select(candidates, cfg))
-        return results
+        return [
+            selector.select(
+                InstanceData.cat(list(candidates)), self.decode_candidates,
+                sample.metainfo['input_size'])
+            for candidates, sample in zip(zip(*per_view), batch_data_samples)
+        ]
 
-    def _dense_candidates(self, feats, flip: bool, metainfo: dict, cfg: dict,
-                          factor: float) -> List[Dict[str, Tensor]]:
-        """The score-filtered, top-k locations of each image at one scale.
+    def _test_outputs(self, view, cfg: dict, batch_data_samples: OptSampleList,
+                      selector: PoseCandidateSelector) -> LevelOutputs:
+        """Probabilities and keypoint outputs of one test scale, averaged
+        with the mirror image's with the flip test."""
+        if not cfg.get('flip_test', False):
+            return self._probabilities(view)
+        outs, flipped = (self._probabilities(v) for v in view)
+        widths = {c.shape[-1] * s for c, s in zip(outs[0], self.strides)}
+        if len(widths) != 1:
+            raise ValueError(
+                'the flip test needs an input width divisible by the largest '
+                f'stride {self.strides[-1]} so that mirrored locations '
+                'coincide; pad the input to a multiple of it')
+        flip_indices = batch_data_samples[0].metainfo.get(
+            'flip_indices', self.flip_indices)
+        if flip_indices is None:
+            raise ValueError('the flip test needs `flip_indices` (in the '
+                             'data sample metainfo or the head config)')
 
-        Returns:
-            list[dict]: Per image, for n candidates: ``scores`` (n, ),
-            ``kpt_inputs`` (n, ...) (the keypoint outputs at the location),
-            ``points`` (n, 2), ``strides`` (n, ), ``boxes`` (n, 4) from the
-            box branch (None without it), all in this scale's input pixels,
-            and ``factors`` (n, ) that map them to the first scale.
-        """
-        if flip:
-            cls, ctr, kpts, bboxes = self._fuse_flipped(
-                self._probabilities(feats[0]), self._probabilities(feats[1]),
-                feats[0], metainfo.get('flip_indices', self.flip_indices))
-            feats = feats[0]
-        else:
-            cls, ctr, kpts, bboxes = self._probabilities(feats)
-        points = self.level_points(feats)
-        all_points, strides = torch.cat(points), self.point_strides(points)
-        scores = (self.flatten_levels(cls) *
-                  self.flatten_levels(ctr)).sqrt()[..., 0]
-        kpt_inputs = self.flatten_levels(kpts)
-        boxes = None
-        if bboxes is not None:
-            boxes = distance2bbox(
-                all_points,
-                self.flatten_levels(bboxes) * strides[:, None])
-        results = []
-        for i, img_scores in enumerate(scores):
-            img_scores, _, keep, _ = filter_scores_and_topk(
-                img_scores[:, None], cfg.get('score_thr', 0.05),
-                cfg.get('nms_pre', 1000))
-            results.append(
-                dict(
-                    scores=img_scores,
-                    kpt_inputs=kpt_inputs[i][keep],
-                    points=all_points[keep],
-                    strides=strides[keep],
-                    boxes=None if boxes is None else boxes[i][keep],
-                    factors=img_scores.new_full(img_scores.shape, factor)))
-        return results
+        def mirror(maps):
+            return [m.flip(-1) for m in maps]
 
-    def candidate_keypoints(self, candidates: Dict[str, Tensor]) -> Tensor:
-        """Keypoints (n, K, 2) of candidates (see :meth:`_dense_candidates`)
-        in their scale's input pixels: the decoded offsets."""
-        return self.decode_keypoints(candidates['kpt_inputs'],
-                                     candidates['points'],
-                                     candidates['strides'])
+        def mirror_boxes(maps):
+            return [m.flip(-1)[:, [2, 1, 0, 3]] for m in maps]
+
+        return selector.average_flip(
+            outs, flipped,
+            (mirror, mirror,
+             lambda maps: self.kpt_predictor.mirror(maps, flip_indices),
+             mirror_boxes))
 
     def _probabilities(self, feats) -> LevelOutputs:
         cls, ctr, kpts, bboxes = self.forward(feats)
         return ([c.sigmoid() for c in cls], [c.sigmoid()
                                              for c in ctr], kpts, bboxes)
 
-    def _fuse_flipped(self, outs: LevelOutputs, flipped: LevelOutputs,
-                      feats: Sequence[Tensor],
-                      flip_indices: Optional[Sequence[int]]) -> LevelOutputs:
-        """Average the dense outputs of an image and of its mirror image,
-        mapped back: maps mirrored, x offsets negated, left/right keypoints
-        swapped, left/right box sides swapped."""
-        if flip_indices is None:
-            raise ValueError('the flip test needs `flip_indices` (in the '
-                             'data sample metainfo or the head config)')
-        widths = {f.shape[-1] * s for f, s in zip(feats, self.strides)}
-        if len(widths) != 1:
-            raise ValueError(
-                'the flip test needs an input width divisible by the largest '
-                f'stride {self.strides[-1]} so that mirrored locations '
-                'coincide; set pad_size_divisor in the data preprocessor')
-        sign = feats[0].new_tensor([-1.0, 1.0])[:, None, None]
-        cls = [(a + b.flip(-1)) / 2 for a, b in zip(outs[0], flipped[0])]
-        ctr = [(a + b.flip(-1)) / 2 for a, b in zip(outs[1], flipped[1])]
-        kpts = [(a + b.flip(-1)[:, flip_indices] * sign) / 2
-                for a, b in zip(outs[2], flipped[2])]
-        bboxes = outs[3]
-        if bboxes is not None:
-            bboxes = [(a + b.flip(-1)[:, [2, 1, 0, 3]]) / 2
-                      for a, b in zip(outs[3], flipped[3])]
-        return cls, ctr, kpts, bboxes
+    @staticmethod
+    def _scale_factors(batch_data_samples: OptSampleList,
+                       view: int) -> List[Tuple[float, float]]:
+        """Per image, the (x, y) factors from test scale ``view``'s input
+        pixels to the first scale's: exact with ``aug_input_sizes`` in the
+        metainfo (:class:`BottomupShortSideResize`), else ``1 / scale``."""
+        factors = []
+        for sample in batch_data_samples:
+            meta = sample.metainfo
+            if view == 0:
+                factors.append((1.0, 1.0))
+            elif 'aug_input_sizes' in meta:
+                (w0, h0), (w, h) = (meta['aug_input_sizes'][0],
+                                    meta['aug_input_sizes'][view])
+                factors.append((w0 / w, h0 / h))
+            else:
+                scale = meta['aug_scales'][view - 1]
+                factors.append((1 / scale, 1 / scale))
+        return factors
 
-    def _select(self, candidates: Dict[str, Tensor],
-                cfg: dict) -> InstanceData:
-        """NMS over the candidates of one image, then the best
-        ``max_per_img``; keypoints are computed before NMS only when NMS
-        needs them (OKS NMS, or boxes from the keypoints' extent)."""
-        nms_cfg = cfg.get('nms', {})
-        factors = candidates['factors'][:, None]
-        boxes, keypoints = candidates['boxes'], None
-        if boxes is None or nms_cfg.get('type', 'bbox') == 'oks':
-            keypoints = self.candidate_keypoints(candidates)
-            if boxes is None:
-                boxes = torch.cat(
-                    [keypoints.min(1).values,
-                     keypoints.max(1).values], -1)
-            keypoints = keypoints * factors[..., None]
-        boxes = boxes * factors
-        scores = candidates['scores']
-        keep = self._nms(scores, keypoints, boxes, nms_cfg)
-        keep = keep[:cfg.get('max_per_img', 100)]
-        if keypoints is None:
-            kept = {k: v[keep] for k, v in candidates.items()}
-            keypoints = self.candidate_keypoints(kept) * factors[keep, None]
-        else:
-            keypoints = keypoints[keep]
-        results = InstanceData(
-            keypoints=keypoints,
-            keypoint_scores=scores[keep, None].expand(-1, self.num_keypoints),
-            bboxes=boxes[keep],
-            bbox_scores=scores[keep])
-        return results.numpy()
+    def get_candidates(
+            self, outs: LevelOutputs, cfg: dict,
+            factors: Sequence[Tuple[float, float]]) -> List[InstanceData]:
+        """The candidate persons of each image at one scale.
 
-    def _nms(self, scores: Tensor, keypoints: Tensor, boxes: Tensor,
-             nms_cfg: dict) -> Tensor:
-        """Indices kept by box NMS (default, IoU 0.6) or OKS NMS, by
-        decreasing score."""
-        nms_type = nms_cfg.get('type', 'bbox')
-        thr = nms_cfg.get('iou_threshold', 0.6)
-        if len(scores) == 0:
-            return scores.new_zeros(0, dtype=torch.long)
-        if nms_type == 'bbox':
-            return nms(boxes, scores, thr)[1]
-        if nms_type != 'oks':
-            raise ValueError(f"nms type must be 'bbox' or 'oks', got "
-                             f'{nms_type!r}')
-        sigmas = None
-        if 'metainfo' in nms_cfg:
-            sigmas = parse_pose_metainfo(
-                dict(from_file=nms_cfg['metainfo']))['sigmas']
-        wh = (boxes[:, 2:] - boxes[:, :2]).clamp(min=1)
-        candidates = [
-            dict(
-                keypoints=np.concatenate([k, np.ones((len(k), 1))], 1),
-                score=s,
-                area=a)
-            for k, s, a in zip(keypoints.cpu().numpy(),
-                               scores.cpu().numpy(), (wh[:, 0] *
-                                                      wh[:, 1]).cpu().numpy())
-        ]
-        keep = oks_nms(candidates, thr, sigmas=sigmas)
-        return torch.as_tensor(
-            np.asarray(keep), dtype=torch.long, device=scores.device)
+        On each level, the locations whose person probability exceeds
+        ``score_thr``, the ``nms_pre`` best by ``sqrt(cls * centerness)``.
+
+        Returns:
+            list[InstanceData]: Per image, for n candidates: ``scores``
+            (n, ), ``kpt_outputs`` (n, *D) (the predictor's outputs at the
+            location), ``points`` (n, 2), ``strides`` (n, ), ``bboxes``
+            (n, 4) with the box branch, all in this scale's input pixels,
+            and ``factors`` (n, 2) that map them to the first scale's.
+        """
+        cls, ctr, kpts, bboxes = outs
+        points = self.level_points(cls)
+        score_thr = cfg.get('score_thr', 0.05)
+        nms_pre = cfg.get('nms_pre', 1000)
+        results = []
+        for i, factor in enumerate(factors):
+            parts = []
+            for level, stride in enumerate(self.strides):
+                prob = cls[level][i].flatten().float()
+                scores = (prob * ctr[level][i].flatten().float()).sqrt()
+                keep = (prob > score_thr).nonzero()[:, 0]
+                scores, order = scores[keep].sort(descending=True)
+                keep, scores = keep[order[:nms_pre]], scores[:nms_pre]
+                part = InstanceData(
+                    scores=scores,
+                    kpt_outputs=kpts[level][i].flatten(-2).movedim(-1,
+                                                                   0)[keep],
+                    points=points[level][keep],
+                    strides=scores.new_full(scores.shape, stride),
+                    factors=scores.new_tensor(factor).expand(len(keep), 2))
+                if bboxes is not None:
+                    part.bboxes = distance2bbox(
+                        part.points,
+                        bboxes[level][i].flatten(1).t()[keep] * stride)
+                parts.append(part)
+            results.append(InstanceData.cat(parts))
+        return results
+
+    def decode_candidates(self, candidates: InstanceData) -> Tensor:
+        """Keypoints (n, K, 2) of candidates, in their scale's input
+        pixels."""
+        return self.kpt_predictor.decode(candidates.kpt_outputs,
+                                         candidates.points, candidates.strides,
+                                         candidates.get('bboxes'))

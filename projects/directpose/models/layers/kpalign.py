@@ -1,4 +1,4 @@
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import torch
 import torch.nn as nn
@@ -16,6 +16,9 @@ COCO_KPALIGN_GROUPS = ((0, 1, 2, 3, 4), (5, ), (7, 9), (6, ), (8, 10), (11, ),
 # The same grouping in CrowdPose order (the head group is top-head + neck).
 CROWDPOSE_KPALIGN_GROUPS = ((12, 13), (0, ), (2, 4), (1, ), (3, 5), (6, ),
                             (8, 10), (7, ), (9, 11))
+# the groups a config can name
+KPALIGN_GROUP_PRESETS = dict(
+    coco=COCO_KPALIGN_GROUPS, crowdpose=CROWDPOSE_KPALIGN_GROUPS)
 
 
 @MODELS.register_module()
@@ -42,9 +45,10 @@ class KPAlign(BaseModule):
         in_channels (int): Channels of the keypoint tower when its features
             are shared by all groups.
         strides (Sequence[int]): The strides of the FPN levels.
-        groups (Sequence[Sequence[int]], optional): The keypoint indices of
-            each group (see ``COCO_KPALIGN_GROUPS``). ``None`` makes one group
-            per keypoint (ungrouped KPAlign).
+        groups (str | Sequence[Sequence[int]], optional): The keypoint
+            indices of each group, or the name of a preset of
+            ``KPALIGN_GROUP_PRESETS`` ('coco', 'crowdpose'). ``None`` makes
+            one group per keypoint (ungrouped KPAlign, any K).
         separate_features (bool): Give every group its own
             ``group_channels``-wide feature map: the keypoint tower and the
             sampler become grouped convolutions. Defaults to False.
@@ -58,7 +62,7 @@ class KPAlign(BaseModule):
                  num_keypoints: int,
                  in_channels: int,
                  strides: Sequence[int],
-                 groups: Optional[Sequence[Sequence[int]]] = None,
+                 groups: Optional[Union[str, Sequence[Sequence[int]]]] = None,
                  separate_features: bool = False,
                  group_channels: int = 64,
                  norm_cfg: ConfigType = dict(type='GN', num_groups=32),
@@ -66,6 +70,13 @@ class KPAlign(BaseModule):
         super().__init__(init_cfg=init_cfg)
         if groups is None:
             groups = [[k] for k in range(num_keypoints)]
+        elif isinstance(groups, str):
+            if groups not in KPALIGN_GROUP_PRESETS:
+                raise ValueError(
+                    f'KPAlign: unknown groups {groups!r}; expected one of '
+                    f'{sorted(KPALIGN_GROUP_PRESETS)} or a list of keypoint '
+                    'index lists')
+            groups = KPALIGN_GROUP_PRESETS[groups]
         self._check_groups(groups, num_keypoints)
         self.num_keypoints = num_keypoints
         self.groups = [list(g) for g in groups]
@@ -164,6 +175,10 @@ class KPAlign(BaseModule):
         xy = points.t().reshape(1, 1, 2, h, w) + anchors * stride
         extent = xy.new_tensor(sampler_feat.shape[-1:-3:-1]) * sampler_stride
         grid = (2 * xy / extent.view(1, 1, 2, 1, 1) - 1).permute(0, 1, 3, 4, 2)
+        # sample in the wider of the two dtypes (float32 points, possibly
+        # fp16/bf16 features under autocast), as CUDA's autocast would
+        dtype = torch.promote_types(sampler_feat.dtype, grid.dtype)
+        sampler_feat, grid = sampler_feat.to(dtype), grid.to(dtype)
         if self.separate_features:
             feat = sampler_feat.reshape(b * g, -1, *sampler_feat.shape[-2:])
             sampled = F.grid_sample(

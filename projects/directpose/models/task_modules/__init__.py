@@ -1,3 +1,4 @@
 from .fcos_assigner import FCOSAssigner
+from .pose_candidate_selector import PoseCandidateSelector
 
-__all__ = ['FCOSAssigner']
+__all__ = ['FCOSAssigner', 'PoseCandidateSelector']
