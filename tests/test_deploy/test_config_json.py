@@ -16,7 +16,7 @@ def test_round_trip_keeps_tuples_and_lists(repo_root):
     back = config_from_json(config_to_json(cfg))
     assert back.to_dict() == cfg.to_dict()
     resize = back.test_dataloader.dataset.pipeline[1]
-    assert resize.type == 'BottomupResize'
+    assert resize.type == 'BottomupPyramidResize'
     assert type(resize.input_size) is tuple  # mmpose compares it to tuples
     assert type(back.model.head.decoder.decode_keypoint_order) is list
 

@@ -12,6 +12,7 @@ from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.structures import PoseDataSample
 
+from directpose.deploy.base_exporter import resize_steps
 from directpose.deploy.config_json import config_from_json
 from directpose.deploy.export import META_CONFIG, META_DECODING
 from .batch_inference import collate_images
@@ -122,9 +123,8 @@ class OnnxPoseModel:
         cfg = copy.deepcopy(config)
         if self.input_size is None:
             return cfg
-        for step in cfg.test_dataloader.dataset.pipeline:
-            if step['type'] == 'BottomupResize':
-                step['input_size'] = self.input_size
+        for step in resize_steps(cfg):
+            step['input_size'] = self.input_size
         return cfg
 
     def _init_padding(self, preprocessor: dict) -> None:

@@ -3,15 +3,27 @@ the checks of the input size, and writing the file."""
 import io
 import math
 import warnings
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, Iterator, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 from mmengine.config import Config
+from mmpose.datasets.transforms import BottomupResize
+from mmpose.registry import TRANSFORMS
 from torch import Tensor
 
 from directpose.utils import atomic_open
 from .errors import ExportError
+
+
+def resize_steps(cfg: Config) -> Iterator[dict]:
+    """The steps of the test pipeline that are a ``BottomupResize``, its
+    subclasses included (e.g. ``BottomupPyramidResize``)."""
+    for step in cfg.test_dataloader.dataset.pipeline:
+        transform = TRANSFORMS.get(step['type'])
+        if isinstance(transform, type) and issubclass(transform,
+                                                      BottomupResize):
+            yield step
 
 
 def size_divisor(cfg: Config) -> int:
@@ -19,18 +31,16 @@ def size_divisor(cfg: Config) -> int:
     pipeline's ``BottomupResize.size_factor`` (mmpose's default 32) and the
     data preprocessor's ``pad_size_divisor``."""
     divisor = cfg.model.get('data_preprocessor', {}).get('pad_size_divisor', 1)
-    for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'BottomupResize':
-            divisor = math.lcm(divisor, step.get('size_factor', 32))
+    for step in resize_steps(cfg):
+        divisor = math.lcm(divisor, step.get('size_factor', 32))
     return divisor
 
 
 def pipeline_input_size(cfg: Config) -> Optional[Tuple[int, int]]:
     """(w, h) that the test pipeline's ``BottomupResize`` resizes to, or
     None without one."""
-    for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'BottomupResize':
-            return tuple(step['input_size'])
+    for step in resize_steps(cfg):
+        return tuple(step['input_size'])
     return None
 
 

@@ -242,7 +242,7 @@ def test_deploy_folds_the_positional_encoding_into_the_gau():
     feats, bbox_cs, grids = make_inputs()
     before = ours.forward_test(feats, bbox_cs, grids)
     ours.switch_to_deploy()
-    s = DCC_CFG['gau_cfg']['s']
+    s = SMALL_DCC['gau_cfg']['s']
     assert ours.deploy_qk_beta.shape == (2, K, s)
     assert_close(ours.deploy_qk_beta[1], ours.gau.beta[1] + ours.pos_enc)
     assert not any(k.startswith('deploy_') for k in ours.state_dict())
