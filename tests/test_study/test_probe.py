@@ -8,8 +8,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from directpose.study.probe import (IterationRecorder, loss_deviation,
-                                    precision_of, probe_config,
+from directpose.study.method import _point_at_dataset
+from directpose.study.probe import (IterationRecorder, draw_batches,
+                                    loss_deviation, precision_of,
+                                    probe_config, probe_training,
                                     schedule_projection)
 
 TINY = 'configs/directpose/' \
@@ -75,6 +77,37 @@ def test_probe_config_trains_iterations_without_validation(tiny_cfg):
     assert 'max_iters' not in tiny_cfg.train_cfg  # not modified
     cfg = probe_config(tiny_cfg, 7, '/tmp/w', 'probe-b')
     assert cfg.test_dataloader is None and cfg.test_evaluator is None
+
+
+@pytest.mark.slow
+def test_runs_on_the_same_batches_see_the_same_data(tiny_cfg, synthetic_coco,
+                                                    tmp_path):
+    """Two runs of other seeds (other shuffles and augmentations) from the
+    same weights give the same losses when given the same batches."""
+    from mmpose.registry import MODELS
+    cfg = tiny_cfg.copy()
+    _point_at_dataset(cfg, synthetic_coco)
+    cfg.train_dataloader.update(batch_size=2, num_workers=0,
+                                persistent_workers=False)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    cfg.load_from = str(tmp_path / 'init.pth')
+    torch.save({'state_dict': model.state_dict()}, cfg.load_from)
+    batches = draw_batches(cfg, 2, seed=0)
+
+    def losses(seed, batches=None):
+        probe = probe_config(cfg, 2, str(tmp_path / f'w{seed}'),
+                             f'same-batches-{seed}-{batches is None}',
+                             seed=seed)
+        probe.load_from = cfg.load_from
+        result = probe_training(probe, batches=batches)
+        return [t['loss'] for t in result['losses']]
+
+    fixed = losses(0, batches)
+    assert len(fixed) == 2 and all(math.isfinite(x) for x in fixed)
+    assert losses(1, batches) == fixed
+    assert losses(1)[0] != fixed[0]  # the seed changes the loader's data
 
 
 def test_probe_config_mixed_precision(tiny_cfg, monkeypatch):

@@ -7,9 +7,11 @@ ends, so that a run cut short still leaves its results:
 
 1. ``tiny``: each method's tiny synthetic config trains ``tiny_iters``
    iterations in fp32 and in mixed precision and is evaluated (COCO AP on
-   synthetic-coco ``easy``). A second process trains the first
-   ``reference_iters`` iterations of the same seed on the CPU, and the
-   fp32 losses are compared with them.
+   synthetic-coco ``easy``). Then the first ``reference_iters`` fp32
+   iterations run again on the device and, in a second process that sees
+   no GPU, on the CPU, both from the same initial weights on the same
+   batches (drawn once, saved with the weights), and their losses are
+   compared: what differs is the arithmetic only.
 2. ``full_size``: ``full_warmup + full_iters`` iterations of the COCO
    configs at their per-GPU batch on synthetic-coco ``standard`` scenes of
    COCO's image size (640x480): seconds per iteration, peak memory, and the
@@ -40,6 +42,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.registry import DefaultScope
 from mmpose.registry import MODELS
 
 from directpose.datasets.synthetic import (SYNTHETIC_PRESETS,
@@ -50,8 +53,8 @@ from directpose.utils import write_json_atomic
 from .device_report import format_report
 from .method import _point_at_dataset
 from .metrics import accuracy
-from .probe import (_drop_pretrained, loss_deviation, probe_config,
-                    probe_training, schedule_projection)
+from .probe import (_drop_pretrained, draw_batches, loss_deviation,
+                    probe_config, probe_training, schedule_projection)
 from .speed import SpeedMeter, describe_device
 from .timing import STAGES
 
@@ -237,6 +240,30 @@ def initial_weights(data_root: str, name: str) -> str:
     return osp.join(osp.dirname(data_root), 'init', f'{name}.pth')
 
 
+def reference_batches(data_root: str, name: str) -> str:
+    """Where the batches of a method's loss comparison are saved (beside
+    its initial weights)."""
+    return osp.join(osp.dirname(data_root), 'init', f'{name}-batches.pt')
+
+
+def save_reference_batches(root: str, name: str, data_root: str,
+                           settings: 'CheckSettings') -> None:
+    """Draw the ``reference_iters`` batches that the device and the CPU
+    both train on, and save them."""
+    cfg = tiny_config(root, name, data_root, settings)
+    torch.save(
+        draw_batches(cfg, settings.reference_iters, settings.seed),
+        reference_batches(data_root, name))
+
+
+def load_reference_batches(data_root: str, name: str) -> List[dict]:
+    """The batches of :func:`save_reference_batches` (our own file: data
+    samples, so not weights-only)."""
+    return torch.load(
+        reference_batches(data_root, name), map_location='cpu',
+        weights_only=False)
+
+
 def save_initial_weights(root: str, name: str, data_root: str,
                          seed: int) -> None:
     """Initialise a method's tiny model on the CPU and save it: the device
@@ -244,7 +271,12 @@ def save_initial_weights(root: str, name: str, data_root: str,
     they would come from its own random generator)."""
     cfg = load_config(osp.join(root, TINY_CONFIGS[name]))
     torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
+    # in the config's scope: before any Runner has set one (e.g. with
+    # --sections tiny), mmengine would look for the data preprocessor in
+    # its own registry only
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmpose')):
+        model = MODELS.build(cfg.model)
     model.init_weights()
     path = initial_weights(data_root, name)
     os.makedirs(osp.dirname(path), exist_ok=True)
@@ -331,7 +363,8 @@ def fixed_load(cfg: Config, candidates: int) -> str:
 def run_cpu_reference(root: str, settings: CheckSettings, data_root: str,
                       out_json: str) -> None:
     """The first ``reference_iters`` fp32 losses of each method on the CPU
-    (run in a process that sees no GPU); written after each method."""
+    (run in a process that sees no GPU), on the batches and from the
+    weights that the device run saved; written after each method."""
     torch.set_num_threads(settings.reference_threads)
     results = {}
     for name in settings.methods:
@@ -343,7 +376,8 @@ def run_cpu_reference(root: str, settings: CheckSettings, data_root: str,
                 osp.join(osp.dirname(out_json), 'work', f'cpu-{name}'),
                 f'device-check-cpu-{name}',
                 seed=settings.seed)
-            result = probe_training(cfg)
+            result = probe_training(
+                cfg, batches=load_reference_batches(data_root, name))
             results[name] = dict(
                 losses=[t.get('loss', math.nan) for t in result['losses']],
                 seconds=time.perf_counter() - start)
@@ -513,6 +547,7 @@ class DeviceCheck:
             OMP_NUM_THREADS=str(s.reference_threads))
         for name in s.methods:
             save_initial_weights(self.root, name, self.data['easy'], s.seed)
+            save_reference_batches(self.root, name, self.data['easy'], s)
         log_path = osp.join(self.work_dir, 'cpu_reference.log')
         with open(log_path, 'w') as log:
             proc = subprocess.Popen(
@@ -549,6 +584,23 @@ class DeviceCheck:
                     return dict(result, time_limit_s=limit)
 
                 self.item('tiny', (name, precision), train, 15)
+
+            def same_batches(name=name):
+                probe = probe_config(
+                    tiny_config(self.root, name, self.data['easy'], s),
+                    s.reference_iters,
+                    osp.join(self.work_dir, 'work', f'{name}-same-batches'),
+                    f'device-check-{name}-same-batches',
+                    seed=s.seed)
+                with _no_tf32():
+                    result = probe_training(
+                        probe,
+                        batches=load_reference_batches(
+                            self.data['easy'], name))
+                return dict(
+                    losses=[t.get('loss', math.nan) for t in result['losses']])
+
+            self.item('tiny', (name, 'same_batches'), same_batches, 5)
         self.finish_reference(proc, ref_json, log_path)
         self.tiny_checks()
 
@@ -597,7 +649,7 @@ class DeviceCheck:
                     f"{run['nonfinite_losses']} non-finite losses in "
                     f"{run['iters']} iterations, AP {ap}")
             reference = entry.get('cpu_reference', {}).get('losses')
-            device = entry.get('fp32', {}).get('loss_first')
+            device = entry.get('same_batches', {}).get('losses')
             if not reference or not device:
                 self.check(f'{name} fp32: losses as on the CPU', None,
                            'nothing to compare')
@@ -612,7 +664,7 @@ class DeviceCheck:
                            f'max relative deviation {maxima}')
             else:  # the same computation twice: identical
                 self.check(
-                    f'{name} fp32: same seed, same losses (two CPU '
+                    f'{name} fp32: same batches, same losses (two CPU '
                     'processes)',
                     max(deviation['relative']) == 0.0,
                     f'max relative deviation {maxima}')

@@ -62,10 +62,11 @@ def _tiny(report: dict) -> List[str]:
         f"{s['tiny_iters']} fp32 and {s['amp_iters']} mixed-precision "
         'iterations each, then COCO AP on the '
         f"{s['num_val']} validation images of synthetic-coco `easy` "
-        f"(seed {s['seed']}). fp32 runs without TF32; its first "
-        f"{s['reference_iters']} losses are compared with the same seed on "
-        'the CPU: relative deviation |device - CPU| / |CPU|, maximum per '
-        f'range of iterations (tolerances {tol}).', ''
+        f"(seed {s['seed']}). The first {s['reference_iters']} fp32 "
+        'iterations run again, without TF32, on the device and on the CPU '
+        '(another process) from the same initial weights on the same '
+        'batches: relative deviation |device - CPU| / |CPU| of their '
+        f'losses, maximum per range of iterations (tolerances {tol}).', ''
     ]
     header = [
         'method', 'precision', 'iters', 's/iter', 'peak MiB',

@@ -2,6 +2,7 @@
 every iteration, seconds per iteration, peak memory and, optionally, the
 accuracy after training (``tools/device_check.py``)."""
 import copy
+import itertools
 import math
 import time
 from typing import Dict, List, Optional, Sequence
@@ -10,6 +11,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 from mmengine.hooks import Hook
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
+from torch.utils.data import DataLoader, Dataset
 
 from directpose.engine import build_runner
 
@@ -171,9 +175,14 @@ def _drop_pretrained(node) -> None:
             _drop_pretrained(value)
 
 
-def probe_training(cfg: Config, time_limit_s: Optional[float] = None) -> dict:
+def probe_training(cfg: Config,
+                   time_limit_s: Optional[float] = None,
+                   batches: Optional[Sequence[dict]] = None) -> dict:
     """Train a config made by :func:`probe_config` (for ``time_limit_s``
-    seconds at most), then test it if it kept its test loop.
+    seconds at most), then test it if it kept its test loop. With
+    ``batches`` (:func:`draw_batches`), it trains on those instead of its
+    dataloader's, in order: two runs, e.g. on two devices, then see the
+    same data whatever their loaders' workers and random states do.
 
     Returns:
         dict: ``precision``; ``stopped_early`` (by the time limit);
@@ -186,6 +195,10 @@ def probe_training(cfg: Config, time_limit_s: Optional[float] = None) -> dict:
     """
     start = time.perf_counter()
     runner = build_runner(cfg)
+    if batches is not None:
+        # the Runner builds its loop from this attribute in train(); a
+        # DataLoader instance is used as it is
+        runner._train_dataloader = fixed_batches_loader(batches)
     recorder = IterationRecorder(torch.cuda.is_available(), time_limit_s)
     runner.register_hook(recorder)
     runner.train()
@@ -203,6 +216,40 @@ def probe_training(cfg: Config, time_limit_s: Optional[float] = None) -> dict:
         result['metrics'] = {k: float(v) for k, v in runner.test().items()}
     result['seconds'] = time.perf_counter() - start
     return result
+
+
+def draw_batches(cfg: Config, num: int, seed: int = 0) -> List[dict]:
+    """The first ``num`` batches of ``cfg``'s training dataloader (its
+    pipeline, augmentation and collation, seeded with ``seed``), collated
+    and on the CPU: to train two runs on the same data."""
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmpose')):
+        loader = Runner.build_dataloader(cfg.train_dataloader, seed=seed)
+        return list(itertools.islice(itertools.cycle(loader), num))
+
+
+class _FixedBatches(Dataset):
+    """Batches drawn beforehand, served in order, each as a fresh copy (the
+    data preprocessor may write into a batch's samples)."""
+
+    def __init__(self, batches: Sequence[dict]):
+        self.batches = batches
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+    def __getitem__(self, index: int) -> dict:
+        return copy.deepcopy(self.batches[index])
+
+
+def fixed_batches_loader(batches: Sequence[dict]) -> DataLoader:
+    """A dataloader that yields ``batches`` in order (already collated),
+    in the main process: what the runner of :func:`probe_training` trains
+    on when given ``batches``."""
+    # batches of one item, the batch itself: the loader keeps the
+    # batch_sampler that mmengine's sampler-seed hook looks for
+    return DataLoader(
+        _FixedBatches(batches), batch_size=1, collate_fn=lambda b: b[0])
 
 
 def loss_deviation(reference: Sequence[float], other: Sequence[float],
