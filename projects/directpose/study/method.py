@@ -16,34 +16,19 @@ from typing import IO, Optional
 from mmengine.config import Config
 from tqdm import tqdm
 
+from directpose.benchmark import SpeedMeter, describe_device, memory_kind
+from directpose.datasets.synthetic import point_at_dataset
 from directpose.deploy import ExportError
 from directpose.engine import build_runner, load_config
+from directpose.evaluation.accuracy_columns import accuracy, metric_style
 from directpose.utils import write_json_atomic
-from .metrics import accuracy, metric_style
 from .progress import ProgressBarHook
 from .spec import MethodSpec, StudySpec
-from .speed import SpeedMeter, describe_device, memory_kind
 
 
 def _digest(obj) -> str:
     text = json.dumps(obj, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _point_at_dataset(cfg: Config, root: str) -> None:
-    """Make the dataloaders and evaluators of ``cfg`` read the synthetic
-    dataset in ``root``."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader) is not None:
-            cfg[loader].dataset.data_root = root
-    for name in ('val_evaluator', 'test_evaluator'):
-        evaluators = cfg.get(name)
-        if evaluators is None:
-            continue
-        for evaluator in (evaluators
-                          if isinstance(evaluators, list) else [evaluators]):
-            if 'ann_file' in evaluator:
-                evaluator.ann_file = osp.join(root, 'annotations', 'val.json')
 
 
 def method_config(study: StudySpec, method: MethodSpec) -> Config:
@@ -61,7 +46,7 @@ def method_config(study: StudySpec, method: MethodSpec) -> Config:
     cfg = load_config(
         method.config, work_dir=osp.join(study.work_dir, method.name))
     if study.dataset is not None:
-        _point_at_dataset(cfg, study.dataset.root)
+        point_at_dataset(cfg, study.dataset.root)
     cfg.merge_from_dict(study.cfg_options)
     cfg.merge_from_dict(method.cfg_options)
     return cfg

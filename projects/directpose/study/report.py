@@ -4,8 +4,8 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
+from directpose.evaluation.accuracy_columns import ACCURACY_COLUMNS
 from directpose.utils import atomic_open
-from .metrics import ACCURACY_COLUMNS
 
 
 def _accuracy_columns(results: Sequence[dict]) -> List[str]:

@@ -8,9 +8,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from directpose.study.probe import (IterationRecorder, loss_deviation,
-                                    precision_of, probe_config,
-                                    schedule_projection)
+from directpose.benchmark.probe import (IterationRecorder, loss_deviation,
+                                        precision_of, probe_config,
+                                        schedule_projection)
 
 TINY = 'configs/directpose/' \
     'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py'
@@ -117,8 +117,8 @@ def test_schedule_projection_formula():
     proj = schedule_projection(0.5, 4, 64115, gpus=8, epochs=48)
     assert proj['iterations'] == 48 * math.ceil(64115 / 32) == 96192
     assert proj['hours'] == pytest.approx(96192 * 0.5 / 3600)
-    assert schedule_projection(1.0, 64115, 64115, 1,
-                               epochs=1)['iterations'] == 1
+    assert schedule_projection(
+        1.0, 64115, 64115, 1, epochs=1)['iterations'] == 1
     # an iteration-based schedule (DirectPose's 180k)
     proj = schedule_projection(0.4, 4, 64115, gpus=8, max_iters=180000)
     assert proj['hours'] == pytest.approx(180000 * 0.4 / 3600)
