@@ -65,8 +65,8 @@ def study(tmp_path_factory, synthetic_coco, repo_root):
 def test_micro_study_table_has_a_row_per_method(study):
     spec, results, log = study
     names = [m.name for m in spec.methods]
-    assert [r['name'] for r in results] == names
-    assert not [r for r in results if r.get('error')], log
+    assert [r.name for r in results] == names
+    assert not [r for r in results if r.error], log
     with open(osp.join(spec.work_dir, 'results.csv')) as f:
         rows = list(csv.DictReader(f))
     assert [row['method'] for row in rows] == names
@@ -116,7 +116,7 @@ def test_missing_config_gives_a_clear_error_row(tmp_path, synthetic_coco):
         f'dataset = dict(root={synthetic_coco!r}, num_train=8, num_val=4)\n'
         'methods = [dict(name="Ghost", config="configs/none/ghost.py")]\n')
     results = run_study(load_study(str(path)), stream=io.StringIO())
-    assert results[0]['name'] == 'Ghost'
-    assert 'configs/none/ghost.py does not exist' in results[0]['error']
+    assert results[0].name == 'Ghost'
+    assert 'configs/none/ghost.py does not exist' in results[0].error
     with open(tmp_path / 'work' / 'results.md') as f:
         assert 'Ghost** failed' in f.read()

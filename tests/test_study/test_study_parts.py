@@ -1,7 +1,8 @@
 """Study files and the markdown table."""
 import pytest
 
-from directpose.study import StudyError, load_study, markdown_table
+from directpose.study import (Accuracy, BackendSpeed, Cost, MethodResult,
+                              Speed, StudyError, load_study, markdown_table)
 
 
 def write(tmp_path, text):
@@ -66,11 +67,29 @@ def test_speed_backend_as_a_name_or_several(tmp_path):
 
 def test_markdown_table_shows_failures_and_dashes():
     results = [
-        dict(name='Broken', error='config file x.py does not exist'),
+        MethodResult.failed('Broken', 'config file x.py does not exist')
     ]
     table = markdown_table(results)
     assert '| Broken | - |' in table
     assert '**Broken** failed: config file x.py does not exist' in table
+
+
+def _result(name, backends):
+    return MethodResult(
+        name=name,
+        config='r.py',
+        accuracy=Accuracy('coco', ap=0.5, ap50=0.9, ap75=0.4, ar=0.6),
+        cost=Cost(
+            params=1e6,
+            flops=1e8,
+            input_shape=[3, 128, 128],
+            train_seconds=None,
+            test_seconds=1.0),
+        speed=Speed(
+            device='cpu (2 threads)',
+            memory_kind='peak RSS',
+            backend='pytorch',
+            backends=backends))
 
 
 def test_markdown_table_compares_backends():
@@ -78,30 +97,18 @@ def test_markdown_table_compares_backends():
         total=dict(median=20.0, p25=19.0, p75=22.0, n=5),
         postprocess=dict(median=2.0))
     fast = dict(total=dict(median=8.0, p25=7.0, p75=9.0, n=5))
-    result = dict(
-        name='RTMO',
-        config='r.py',
-        metric_style='coco',
-        accuracy=dict(AP=0.5),
-        device='cpu (2 threads)',
-        memory_kind='peak RSS',
-        input_shape=[3, 128, 128],
-        params=1e6,
-        flops=1e8,
-        backend='pytorch',
-        latency=latency,
-        persons=[],
-        backends=dict(
-            pytorch=dict(latency=latency), onnxruntime=dict(latency=fast)))
-    broken = dict(
-        result,
-        name='DirectPose',
-        backends=dict(
-            pytorch=dict(latency=latency),
-            onnxruntime=dict(error='ExportError: no exporter')))
+    result = _result(
+        'RTMO',
+        dict(pytorch=BackendSpeed(latency), onnxruntime=BackendSpeed(fast)))
+    broken = _result(
+        'DirectPose',
+        dict(
+            pytorch=BackendSpeed(latency),
+            onnxruntime=BackendSpeed(error='ExportError: no exporter')))
     table = markdown_table([result, broken])
     assert '| Latency ms, median (IQR) | onnxruntime ms (x pytorch) |' in table
-    assert '| 20.0 (3.0) | 8.0 (0.40x) |' in table
+    assert '| RTMO | 0.500 | 0.900 | 0.400 | - | - | 0.600 | 1.00 | 0.10 ' \
+        '| 20.0 (3.0) | 8.0 (0.40x) |' in table
     assert '| 20.0 (3.0) | - |' in table
     assert ('**DirectPose** could not be timed with onnxruntime: '
             'ExportError: no exporter') in table
