@@ -22,10 +22,10 @@ import torch
 from mmengine.config import DictAction
 
 import directpose
+from directpose.benchmark import (BACKENDS, SpeedMeter, benchmark,
+                                  format_benchmark)
 from directpose.deploy import ExportError
 from directpose.engine import load_config
-from directpose.study.benchmark import benchmark, format_benchmark
-from directpose.study.speed import BACKENDS, SpeedMeter
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once

@@ -44,7 +44,7 @@ def main():
     print(markdown_table(results))
     print(f'written to {study.work_dir}/results.md, results.csv, '
           'ap_vs_latency.png, latency_vs_persons.png')
-    if any(r.get('error') for r in results):
+    if any(r.error for r in results):
         sys.exit(1)
 
 

@@ -97,8 +97,8 @@ def main(argv=None) -> int:
     if args.device == 'cpu' or args.cpu_reference:
         os.environ['CUDA_VISIBLE_DEVICES'] = ''  # mmengine picks CUDA if seen
     import directpose  # noqa: F401  (mmcv.ops fallback, registries)
-    from directpose.study.device_check import (CheckSettings, DeviceCheck,
-                                               run_cpu_reference)
+    from directpose.benchmark.device_check import (CheckSettings, DeviceCheck,
+                                                   run_cpu_reference)
     settings = CheckSettings.create(
         'cpu' if args.cpu_reference else args.device,
         args.quick,

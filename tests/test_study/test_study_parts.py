@@ -1,13 +1,8 @@
-"""Study files, accuracy columns, stage timing and the markdown table."""
-import time
-
+"""Study files and the markdown table."""
 import pytest
-import torch
-import torch.nn as nn
 
-from directpose.study import (StageTimer, StudyError, load_study,
-                              markdown_table, summarize)
-from directpose.study.metrics import accuracy, metric_style
+from directpose.study import (Accuracy, BackendSpeed, Cost, MethodResult,
+                              Speed, StudyError, load_study, markdown_table)
 
 
 def write(tmp_path, text):
@@ -70,100 +65,31 @@ def test_speed_backend_as_a_name_or_several(tmp_path):
                   'pytorch', 'onnxruntime')
 
 
-def test_accuracy_columns_of_coco_and_crowdpose():
-    coco = {
-        'coco/AP': 0.5,
-        'coco/AP .5': 0.8,
-        'coco/AP .75': 0.4,
-        'coco/AP (M)': 0.3,
-        'coco/AP (L)': 0.6,
-        'coco/AR': 0.55,
-        'coco/AR .5': 0.9
-    }
-    assert metric_style(coco) == 'coco'
-    assert accuracy(coco) == dict(
-        AP=0.5, AP50=0.8, AP75=0.4, APM=0.3, APL=0.6, AR=0.55)
-    crowd = {
-        f'crowdpose/{k}': 0.1 * i
-        for i, k in enumerate([
-            'AP', 'AP .5', 'AP .75', 'AR', 'AR .5', 'AR .75', 'AP(E)', 'AP(M)',
-            'AP(H)'
-        ])
-    }
-    assert metric_style(crowd) == 'crowdpose'
-    assert list(accuracy(crowd)) == [
-        'AP', 'AP50', 'AP75', 'AR', 'AP(E)', 'AP(M)', 'AP(H)'
-    ]
-    with pytest.raises(KeyError, match='CocoMetric'):
-        accuracy({'PCK': 0.9})
-
-
-class _Head(nn.Module):
-
-    def __init__(self):
-        super().__init__()
-        self.conv = nn.Conv2d(4, 4, 3, padding=1)
-
-    def forward(self, x):
-        return self.conv(x)
-
-    def predict(self, feats):
-        out = self.forward(feats)
-        # post-processing outside any module, much longer than the 3x3 conv
-        # of 4 channels even on a loaded machine
-        time.sleep(0.05)
-        return out.sum()
-
-
-class _Estimator(nn.Module):
-
-    def __init__(self):
-        super().__init__()
-        self.data_preprocessor = nn.Identity()
-        self.backbone = nn.Sequential(*[nn.Conv2d(4, 4, 3, padding=1)] * 8)
-        self.head = _Head()
-
-    def test_step(self, data):
-        x = self.data_preprocessor(data)
-        self.head.predict(self.backbone(x))
-
-        class _Sample:
-            pred_instances = [1, 2]
-
-        return [_Sample()]
-
-
-def test_stage_timer_splits_network_and_post_processing():
-    model = _Estimator()
-    with StageTimer(model) as timer:
-        stages = timer.run(torch.rand(1, 4, 64, 64))
-    assert stages['instances'] == 2
-    assert stages['neck'] == 0  # no neck
-    assert stages['backbone'] > 0 and stages['head'] > 0
-    assert stages['postprocess'] > stages['head']  # the python loop
-    parts = sum(stages[k] for k in ('preprocess', 'backbone', 'neck', 'head',
-                                    'postprocess'))
-    assert parts == pytest.approx(stages['total'])
-    # the hooks are gone afterwards
-    assert not model.backbone._forward_hooks
-    assert 'forward' not in vars(model.head)
-
-
-def test_summarize():
-    stats = summarize([4.0, 1.0, 3.0, 2.0])
-    assert stats['median'] == 2.5 and stats['n'] == 4
-    assert stats['iqr'] == pytest.approx(stats['p75'] - stats['p25'])
-    with pytest.raises(ValueError):
-        summarize([])
-
-
 def test_markdown_table_shows_failures_and_dashes():
     results = [
-        dict(name='Broken', error='config file x.py does not exist'),
+        MethodResult.failed('Broken', 'config file x.py does not exist')
     ]
     table = markdown_table(results)
     assert '| Broken | - |' in table
     assert '**Broken** failed: config file x.py does not exist' in table
+
+
+def _result(name, backends):
+    return MethodResult(
+        name=name,
+        config='r.py',
+        accuracy=Accuracy('coco', ap=0.5, ap50=0.9, ap75=0.4, ar=0.6),
+        cost=Cost(
+            params=1e6,
+            flops=1e8,
+            input_shape=[3, 128, 128],
+            train_seconds=None,
+            test_seconds=1.0),
+        speed=Speed(
+            device='cpu (2 threads)',
+            memory_kind='peak RSS',
+            backend='pytorch',
+            backends=backends))
 
 
 def test_markdown_table_compares_backends():
@@ -171,30 +97,18 @@ def test_markdown_table_compares_backends():
         total=dict(median=20.0, p25=19.0, p75=22.0, n=5),
         postprocess=dict(median=2.0))
     fast = dict(total=dict(median=8.0, p25=7.0, p75=9.0, n=5))
-    result = dict(
-        name='RTMO',
-        config='r.py',
-        metric_style='coco',
-        accuracy=dict(AP=0.5),
-        device='cpu (2 threads)',
-        memory_kind='peak RSS',
-        input_shape=[3, 128, 128],
-        params=1e6,
-        flops=1e8,
-        backend='pytorch',
-        latency=latency,
-        persons=[],
-        backends=dict(
-            pytorch=dict(latency=latency), onnxruntime=dict(latency=fast)))
-    broken = dict(
-        result,
-        name='DirectPose',
-        backends=dict(
-            pytorch=dict(latency=latency),
-            onnxruntime=dict(error='ExportError: no exporter')))
+    result = _result(
+        'RTMO',
+        dict(pytorch=BackendSpeed(latency), onnxruntime=BackendSpeed(fast)))
+    broken = _result(
+        'DirectPose',
+        dict(
+            pytorch=BackendSpeed(latency),
+            onnxruntime=BackendSpeed(error='ExportError: no exporter')))
     table = markdown_table([result, broken])
     assert '| Latency ms, median (IQR) | onnxruntime ms (x pytorch) |' in table
-    assert '| 20.0 (3.0) | 8.0 (0.40x) |' in table
+    assert '| RTMO | 0.500 | 0.900 | 0.400 | - | - | 0.600 | 1.00 | 0.10 ' \
+        '| 20.0 (3.0) | 8.0 (0.40x) |' in table
     assert '| 20.0 (3.0) | - |' in table
     assert ('**DirectPose** could not be timed with onnxruntime: '
             'ExportError: no exporter') in table

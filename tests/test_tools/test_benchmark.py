@@ -9,8 +9,7 @@ import pytest
 import torch
 from conftest import TINY_RTMO
 
-from directpose.study.onnx_timing import ONNX_STAGES
-from directpose.study.timing import STAGES
+from directpose.benchmark import ONNX_STAGES, STAGES
 
 DIRECTPOSE = ('configs/directpose/'
               'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py')

@@ -3,8 +3,8 @@ speed, each stage saved so that an interrupted study goes on from there.
 
 State lives in ``<study work_dir>/<method>/``: ``state.json`` (the stages
 done, under the key of the config they were done with), mmengine's logs
-and checkpoints, and ``result.json`` (the method's row of the study) once
-all stages are done.
+and checkpoints, and ``result.json`` (the method's row of the study, a
+:class:`~.result.MethodResult`) once all stages are done.
 """
 import copy
 import hashlib
@@ -16,34 +16,19 @@ from typing import IO, Optional
 from mmengine.config import Config
 from tqdm import tqdm
 
+from directpose.benchmark import SpeedMeter, describe_device, memory_kind
+from directpose.datasets.synthetic import point_at_dataset
 from directpose.deploy import ExportError
 from directpose.engine import build_runner, load_config
 from directpose.utils import write_json_atomic
-from .metrics import accuracy, metric_style
 from .progress import ProgressBarHook
+from .result import Accuracy, BackendSpeed, Cost, MethodResult, Speed
 from .spec import MethodSpec, StudySpec
-from .speed import SpeedMeter, describe_device, memory_kind
 
 
 def _digest(obj) -> str:
     text = json.dumps(obj, sort_keys=True, default=repr)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _point_at_dataset(cfg: Config, root: str) -> None:
-    """Make the dataloaders and evaluators of ``cfg`` read the synthetic
-    dataset in ``root``."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        if cfg.get(loader) is not None:
-            cfg[loader].dataset.data_root = root
-    for name in ('val_evaluator', 'test_evaluator'):
-        evaluators = cfg.get(name)
-        if evaluators is None:
-            continue
-        for evaluator in (evaluators
-                          if isinstance(evaluators, list) else [evaluators]):
-            if 'ann_file' in evaluator:
-                evaluator.ann_file = osp.join(root, 'annotations', 'val.json')
 
 
 def method_config(study: StudySpec, method: MethodSpec) -> Config:
@@ -61,7 +46,7 @@ def method_config(study: StudySpec, method: MethodSpec) -> Config:
     cfg = load_config(
         method.config, work_dir=osp.join(study.work_dir, method.name))
     if study.dataset is not None:
-        _point_at_dataset(cfg, study.dataset.root)
+        point_at_dataset(cfg, study.dataset.root)
     cfg.merge_from_dict(study.cfg_options)
     cfg.merge_from_dict(method.cfg_options)
     return cfg
@@ -108,7 +93,7 @@ class MethodRun:
     def _save(self, state: dict) -> None:
         write_json_atomic(state, self.state_file, indent=1)
 
-    def run(self) -> dict:
+    def run(self) -> MethodResult:
         """Do the missing stages; returns (and writes) the result."""
         state = self._load_state()
         if 'train' not in state:
@@ -128,7 +113,7 @@ class MethodRun:
             state['speed'] = self.measure(checkpoint)
             self._save(state)
         result = self.result(state)
-        write_json_atomic(result, self.result_file, indent=1)
+        write_json_atomic(result.to_dict(), self.result_file, indent=1)
         return result
 
     # ------------------------------------------------------------ stages
@@ -172,10 +157,11 @@ class MethodRun:
         each backend of the study's ``speed.backend``.
 
         Returns:
-            dict: ``latency`` and ``persons`` of the first backend (named by
-            ``backend``), and ``backends``: per backend, its ``latency``
-            and ``persons``, or the ``error`` that kept it from running
-            (e.g. a head without an ONNX exporter).
+            dict: The speed ``key``; ``device``, ``memory_kind``;
+            ``backend``: the first backend; ``backends``: per backend, its
+            ``latency`` and ``persons``, or the ``error`` that kept it from
+            running (e.g. a head without an ONNX exporter); ``params``,
+            ``flops`` and ``input_shape``.
         """
         speed = self.study.speed
         pytorch = SpeedMeter(self.cfg, checkpoint, speed.device)
@@ -197,14 +183,11 @@ class MethodRun:
                     bar.update(series * (1 + len(speed.persons)))
                     continue
                 backends[backend] = self._time(meter, bar.update)
-        main = backends[speed.backend[0]]
         return dict(
             key=self.keys['result'],
             device=describe_device(pytorch.device),
             memory_kind=memory_kind(pytorch.device),
             backend=speed.backend[0],
-            latency=main.get('latency', {}),
-            persons=main.get('persons', []),
             backends=backends,
             **complexity)
 
@@ -223,20 +206,28 @@ class MethodRun:
                     **meter.time([batch], speed.warmup, speed.runs, tick)))
         return dict(latency=latency, persons=persons)
 
-    def result(self, state: dict) -> dict:
-        """The method's row: everything the report needs."""
+    def result(self, state: dict) -> MethodResult:
+        """The method's row, from the state of its finished stages."""
         metrics = state['test']['metrics']
-        return dict(
+        speed = state['speed']
+        return MethodResult(
             name=self.method.name,
             config=self.method.config,
             key=self.keys['result'],
             checkpoint=state['train']['checkpoint'],
-            train_seconds=state['train']['seconds'],
-            test_seconds=state['test']['seconds'],
-            metric_style=metric_style(metrics),
-            accuracy=accuracy(metrics),
             metrics=metrics,
-            **{
-                k: v
-                for k, v in state['speed'].items() if k != 'key'
-            })
+            accuracy=Accuracy.from_metrics(metrics),
+            cost=Cost(
+                params=speed['params'],
+                flops=speed['flops'],
+                input_shape=speed['input_shape'],
+                train_seconds=state['train']['seconds'],
+                test_seconds=state['test']['seconds']),
+            speed=Speed(
+                device=speed['device'],
+                memory_kind=speed['memory_kind'],
+                backend=speed['backend'],
+                backends={
+                    name: BackendSpeed.from_dict(timed)
+                    for name, timed in speed['backends'].items()
+                }))

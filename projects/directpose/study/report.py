@@ -1,15 +1,17 @@
-"""The study's outputs: a markdown table, a CSV file and two plots."""
+"""The study's outputs: a markdown table, a CSV file and two plots, from
+the methods' :class:`~.result.MethodResult`."""
 import csv
 import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 
+from directpose.evaluation.accuracy_columns import ACCURACY_COLUMNS
 from directpose.utils import atomic_open
-from .metrics import ACCURACY_COLUMNS
+from .result import MethodResult
 
 
-def _accuracy_columns(results: Sequence[dict]) -> List[str]:
-    styles = {r['metric_style'] for r in results if 'error' not in r}
+def _accuracy_columns(results: Sequence[MethodResult]) -> List[str]:
+    styles = {r.accuracy.style for r in results if r.error is None}
     columns: List[str] = []
     for style in ('coco', 'crowdpose'):
         if style in styles or (not styles and style == 'coco'):
@@ -19,13 +21,22 @@ def _accuracy_columns(results: Sequence[dict]) -> List[str]:
     return columns
 
 
-def _persons(results: Sequence[dict]) -> List[int]:
-    counts = {p['persons'] for r in results for p in r.get('persons', [])}
+def _latency(result: MethodResult) -> dict:
+    """The first backend's latency summaries; empty where none."""
+    return result.speed.latency if result.speed else {}
+
+
+def _persons_timed(result: MethodResult) -> List[dict]:
+    return result.speed.persons if result.speed else []
+
+
+def _persons(results: Sequence[MethodResult]) -> List[int]:
+    counts = {p['persons'] for r in results for p in _persons_timed(r)}
     return sorted(counts)
 
 
-def _persons_entry(result: dict, num: int) -> Optional[dict]:
-    for entry in result.get('persons', []):
+def _persons_entry(result: MethodResult, num: int) -> Optional[dict]:
+    for entry in _persons_timed(result):
         if entry['persons'] == num:
             return entry
     return None
@@ -36,22 +47,24 @@ def _stat(summaries: dict, key: str, stat: str = 'median') -> float:
     return summaries.get(key, {}).get(stat, float('nan'))
 
 
-def _extra_backends(results: Sequence[dict]) -> List[str]:
+def _extra_backends(results: Sequence[MethodResult]) -> List[str]:
     """The backends timed besides each method's first (its ``backend``),
     in study order."""
     names: List[str] = []
     for result in results:
-        for name in result.get('backends', {}):
-            if name != result.get('backend') and name not in names:
+        if result.speed is None:
+            continue
+        for name in result.speed.backends:
+            if name != result.speed.backend and name not in names:
                 names.append(name)
     return names
 
 
-def _main_backend(results: Sequence[dict]) -> str:
-    return next((r['backend'] for r in results if r.get('backend')), 'pytorch')
+def _main_backend(results: Sequence[MethodResult]) -> str:
+    return next((r.speed.backend for r in results if r.speed), 'pytorch')
 
 
-def flat_row(result: dict,
+def flat_row(result: MethodResult,
              accuracy_columns: Sequence[str],
              persons: Sequence[int],
              backends: Sequence[str] = ()) -> dict:
@@ -60,16 +73,15 @@ def flat_row(result: dict,
     ``latency_ms_<backend>``."""
     nan = float('nan')
     row: Dict[str, object] = dict(
-        method=result['name'],
-        config=result.get('config', ''),
-        error=result.get('error', ''))
+        method=result.name, config=result.config, error=result.error or '')
+    accuracy = result.accuracy.columns() if result.accuracy else {}
     for column in accuracy_columns:
-        row[column] = result.get('accuracy', {}).get(column, nan)
-    latency = result.get('latency', {})
-    flops = result.get('flops')
+        row[column] = accuracy.get(column, nan)
+    latency = _latency(result)
+    cost = result.cost
     row.update(
-        params=result.get('params', nan),
-        flops=nan if flops is None else flops,
+        params=nan if cost is None else cost.params,
+        flops=nan if cost is None or cost.flops is None else cost.flops,
         latency_ms=_stat(latency, 'total'),
         latency_p25_ms=_stat(latency, 'total', 'p25'),
         latency_p75_ms=_stat(latency, 'total', 'p75'),
@@ -77,16 +89,17 @@ def flat_row(result: dict,
         memory_mib=nan
         if latency.get('memory_mib') is None else latency['memory_mib'])
     for name in backends:
-        timed = result.get('backends', {}).get(name, {})
-        row[f'latency_ms_{name}'] = _stat(timed.get('latency', {}), 'total')
+        timed = result.speed.backends.get(name) if result.speed else None
+        row[f'latency_ms_{name}'] = _stat(timed.latency if timed else {},
+                                          'total')
     for num in persons:
         entry = _persons_entry(result, num) or {}
         row[f'persons_{num}_ms'] = _stat(entry, 'total')
         row[f'persons_{num}_postprocess_ms'] = _stat(entry, 'postprocess')
         row[f'persons_{num}_detected'] = _stat(entry, 'instances')
-    train = result.get('train_seconds')
+    train = None if cost is None else cost.train_seconds
     row['train_s'] = nan if train is None else train
-    row['device'] = result.get('device', '')
+    row['device'] = result.speed.device if result.speed else ''
     return row
 
 
@@ -96,7 +109,7 @@ def _fmt(value, digits: int = 1, scale: float = 1.0) -> str:
     return f'{value * scale:.{digits}f}'
 
 
-def markdown_table(results: Sequence[dict]) -> str:
+def markdown_table(results: Sequence[MethodResult]) -> str:
     """The comparison as a markdown table with notes below it."""
     acc = _accuracy_columns(results)
     persons = _persons(results)
@@ -114,14 +127,14 @@ def markdown_table(results: Sequence[dict]) -> str:
     notes = []
     for result in results:
         row = flat_row(result, acc, persons, backends)
-        if result.get('error'):
-            cells = [result['name']] + ['-'] * (len(header) - 1)
-            notes.append(f"- **{result['name']}** failed: {result['error']}")
+        if result.error:
+            cells = [result.name] + ['-'] * (len(header) - 1)
+            notes.append(f'- **{result.name}** failed: {result.error}')
         else:
             iqr = row['latency_p75_ms'] - row['latency_p25_ms']
             latency = f"{_fmt(row['latency_ms'])} ({_fmt(iqr)})"
             cells = [
-                result['name'], *[_fmt(row[c], 3) for c in acc],
+                result.name, *[_fmt(row[c], 3) for c in acc],
                 _fmt(row['params'], 2, 1e-6),
                 _fmt(row['flops'], 2, 1e-9), latency,
                 *[_backend_cell(row, name) for name in backends],
@@ -130,23 +143,23 @@ def markdown_table(results: Sequence[dict]) -> str:
                 *[_fmt(row[f'persons_{n}_ms']) for n in persons],
                 _fmt(row['train_s'], 1, 1 / 60)
             ]
-            for name, timed in result.get('backends', {}).items():
-                if timed.get('error'):
-                    notes.append(f"- **{result['name']}** could not be "
-                                 f"timed with {name}: {timed['error']}")
+            for name, timed in result.speed.backends.items():
+                if timed.error:
+                    notes.append(f'- **{result.name}** could not be '
+                                 f'timed with {name}: {timed.error}')
         lines.append('| ' + ' | '.join(cells) + ' |')
-    timed = [r for r in results if r.get('latency', {}).get('total')]
+    timed = [r for r in results if _latency(r).get('total')]
     if timed:
         first = timed[0]
         shapes = ', '.join(
-            f"{r['name']} {'x'.join(map(str, r['input_shape'][1:]))}"
+            f"{r.name} {'x'.join(map(str, r.cost.input_shape[1:]))}"
             for r in timed)
         notes[:0] = [
-            f"- Device: {first['device']}. Latency ({main}): one "
+            f'- Device: {first.speed.device}. Latency ({main}): one '
             '`test_step` at batch 1 (normalisation, network, decoding, '
             'rescaling; image loading and resizing excluded) on test-set '
             'images, median and inter-quartile range of '
-            f"{first['latency']['total']['n']} runs after warm-up. "
+            f"{first.speed.latency['total']['n']} runs after warm-up. "
             'Post-proc.: the part of it spent outside the network (score '
             'filtering, NMS, grouping).',
             *[
@@ -155,7 +168,7 @@ def markdown_table(results: Sequence[dict]) -> str:
                 f', and its ratio to the {main} latency.' for name in backends
             ],
             '- ms @N pers.: the same on synthetic scenes with N persons.',
-            f"- Peak mem: {first['memory_kind']}.",
+            f'- Peak mem: {first.speed.memory_kind}.',
             '- Params and GFLOPs: the inference model (deploy mode), '
             'network forward only (mmengine complexity analysis), at the '
             f'input size of each method: {shapes}.',
@@ -173,7 +186,8 @@ def _backend_cell(row: Dict[str, object], name: str) -> str:
     return f'{latency:.1f} ({latency / main:.2f}x)'
 
 
-def write_csv(results: Sequence[dict], path: str) -> None:
+def write_csv(results: Sequence[MethodResult], path: str) -> None:
+    """Every number of every method (:func:`flat_row`), a row a method."""
     acc = _accuracy_columns(results)
     persons = _persons(results)
     backends = _extra_backends(results)
@@ -191,16 +205,17 @@ def _figure():
     return plt
 
 
-def plot_accuracy_vs_latency(results: Sequence[dict], path: str) -> None:
+def plot_accuracy_vs_latency(results: Sequence[MethodResult],
+                             path: str) -> None:
     """AP against median latency (IQR as error bars), one point a
     method."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for result in results:
-        if result.get('error') or not result.get('latency', {}).get('total'):
+        if result.error or not _latency(result).get('total'):
             continue
-        total = result['latency']['total']
-        ap = result['accuracy']['AP']
+        total = result.speed.latency['total']
+        ap = result.accuracy.ap
         ax.errorbar(
             total['median'],
             ap,
@@ -208,12 +223,12 @@ def plot_accuracy_vs_latency(results: Sequence[dict], path: str) -> None:
                   [total['p75'] - total['median']]],
             fmt='o',
             capsize=3,
-            label=result['name'])
+            label=result.name)
         ax.annotate(
-            result['name'], (total['median'], ap),
+            result.name, (total['median'], ap),
             textcoords='offset points',
             xytext=(5, 5))
-    device = next(r['device'] for r in results if not r.get('error'))
+    device = next(r.speed.device for r in results if not r.error)
     ax.set_xlabel(f'latency per image, ms ({device})')
     ax.set_ylabel('AP')
     ax.grid(alpha=0.3)
@@ -223,24 +238,26 @@ def plot_accuracy_vs_latency(results: Sequence[dict], path: str) -> None:
     plt.close(fig)
 
 
-def plot_latency_vs_persons(results: Sequence[dict], path: str) -> None:
+def plot_latency_vs_persons(results: Sequence[MethodResult],
+                            path: str) -> None:
     """Latency (solid) and its post-processing part (dashed) against the
     number of persons in the image."""
     plt = _figure()
     fig, ax = plt.subplots(figsize=(5.5, 4))
     for result in results:
-        if result.get('error') or not result.get('persons'):
+        persons = _persons_timed(result)
+        if result.error or not persons:
             continue
-        counts = [p['persons'] for p in result['persons']]
+        counts = [p['persons'] for p in persons]
         line, = ax.plot(
-            counts, [p['total']['median'] for p in result['persons']],
+            counts, [p['total']['median'] for p in persons],
             'o-',
-            label=result['name'])
+            label=result.name)
         ax.plot(
-            counts, [p['postprocess']['median'] for p in result['persons']],
+            counts, [p['postprocess']['median'] for p in persons],
             'x--',
             color=line.get_color(),
-            label=f"{result['name']} post-proc.")
+            label=f'{result.name} post-proc.')
     ax.set_xlabel('persons in the image')
     ax.set_ylabel('latency per image, ms')
     ax.grid(alpha=0.3)
@@ -251,14 +268,14 @@ def plot_latency_vs_persons(results: Sequence[dict], path: str) -> None:
     plt.close(fig)
 
 
-def write_report(results: Sequence[dict], work_dir: str) -> str:
+def write_report(results: Sequence[MethodResult], work_dir: str) -> str:
     """Write ``results.md``, ``results.csv``, ``ap_vs_latency.png`` and
     ``latency_vs_persons.png`` into ``work_dir``; returns the table."""
     table = markdown_table(results)
     with atomic_open(osp.join(work_dir, 'results.md'), 'w') as f:
         f.write(table)
     write_csv(results, osp.join(work_dir, 'results.csv'))
-    if any(not r.get('error') for r in results):
+    if any(not r.error for r in results):
         plot_accuracy_vs_latency(results,
                                  osp.join(work_dir, 'ap_vs_latency.png'))
         plot_latency_vs_persons(results,

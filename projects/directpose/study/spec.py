@@ -24,7 +24,7 @@ from typing import List, Optional, Tuple
 
 from mmengine.config import Config
 
-from .speed import BACKENDS
+from directpose.benchmark import BACKENDS
 
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.+-]*$')
 _STUDY_KEYS = {'work_dir', 'dataset', 'cfg_options', 'speed', 'methods'}

@@ -10,6 +10,7 @@ from typing import IO, List, Optional, Sequence
 from directpose.datasets.synthetic import make_synthetic_dataset
 from .method import method_config, method_keys
 from .report import write_report
+from .result import MethodResult
 from .spec import StudySpec
 
 
@@ -36,15 +37,15 @@ def prepare_dataset(study: StudySpec, stream: IO = sys.stderr) -> None:
             f'{time.perf_counter() - start:.1f} s')
 
 
-def _saved_result(study: StudySpec, name: str) -> Optional[dict]:
+def _saved_result(study: StudySpec, name: str) -> Optional[MethodResult]:
     path = osp.join(study.work_dir, name, 'result.json')
     if not osp.isfile(path):
         return None
     with open(path) as f:
-        return json.load(f)
+        return MethodResult.from_dict(json.load(f))
 
 
-def finished_result(study: StudySpec, name: str) -> Optional[dict]:
+def finished_result(study: StudySpec, name: str) -> Optional[MethodResult]:
     """The saved result of method ``name`` if it is complete and was made
     with the method's current config, checkpoint and speed settings.
 
@@ -54,7 +55,7 @@ def finished_result(study: StudySpec, name: str) -> Optional[dict]:
     method = study.method(name)
     keys = method_keys(study, method, method_config(study, method))
     result = _saved_result(study, name)
-    if result is not None and result.get('key') == keys['result']:
+    if result is not None and result.key == keys['result']:
         return result
     return None
 
@@ -102,7 +103,7 @@ def _run_worker(study: StudySpec, name: str, verbose: bool,
 def run_study(study: StudySpec,
               only: Optional[Sequence[str]] = None,
               verbose: bool = False,
-              stream: IO = sys.stderr) -> List[dict]:
+              stream: IO = sys.stderr) -> List[MethodResult]:
     """Train (or load), test and time every method not done yet, then
     write the report into ``study.work_dir``.
 
@@ -114,8 +115,8 @@ def run_study(study: StudySpec,
         stream (IO): Where progress and messages go.
 
     Returns:
-        list[dict]: One result per method, in study order: a finished
-        method's ``result.json``, or ``{'name', 'error'}``.
+        list[MethodResult]: One result per method, in study order: a
+        finished method's (its ``result.json``), or a failed one's.
     """
     os.makedirs(study.work_dir, exist_ok=True)
     prepare_dataset(study, stream)
@@ -126,7 +127,7 @@ def run_study(study: StudySpec,
             result = finished_result(study, name)
         except FileNotFoundError as error:
             _say(stream, f'{name}: {error}')
-            results.append(dict(name=name, error=str(error)))
+            results.append(MethodResult.failed(name, str(error)))
             continue
         if result is not None:
             _say(stream, f'{name}: done before, skipped')
@@ -142,7 +143,7 @@ def run_study(study: StudySpec,
                     f'{(time.perf_counter() - start) / 60:.1f} min')
             else:
                 _say(stream, f'{name}: failed, {error}')
-                result = dict(name=name, error=error.splitlines()[0])
+                result = MethodResult.failed(name, error.splitlines()[0])
         results.append(result)
     if results:
         write_report(results, study.work_dir)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from directpose.study.speed import SpeedMeter
+from directpose.benchmark import SpeedMeter
 
 CONFIGS = {
     'DirectPose':

@@ -8,11 +8,11 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from directpose.study.method import _point_at_dataset
-from directpose.study.probe import (IterationRecorder, draw_batches,
-                                    loss_deviation, precision_of,
-                                    probe_config, probe_training,
-                                    schedule_projection)
+from directpose.benchmark.probe import (IterationRecorder, draw_batches,
+                                        loss_deviation, precision_of,
+                                        probe_config, probe_training,
+                                        schedule_projection)
+from directpose.datasets.synthetic import point_at_dataset
 
 TINY = 'configs/directpose/' \
     'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py'
@@ -86,7 +86,7 @@ def test_runs_on_the_same_batches_see_the_same_data(tiny_cfg, synthetic_coco,
     same weights give the same losses when given the same batches."""
     from mmpose.registry import MODELS
     cfg = tiny_cfg.copy()
-    _point_at_dataset(cfg, synthetic_coco)
+    point_at_dataset(cfg, synthetic_coco)
     cfg.train_dataloader.update(batch_size=2, num_workers=0,
                                 persistent_workers=False)
     torch.manual_seed(0)
@@ -150,8 +150,8 @@ def test_schedule_projection_formula():
     proj = schedule_projection(0.5, 4, 64115, gpus=8, epochs=48)
     assert proj['iterations'] == 48 * math.ceil(64115 / 32) == 96192
     assert proj['hours'] == pytest.approx(96192 * 0.5 / 3600)
-    assert schedule_projection(1.0, 64115, 64115, 1,
-                               epochs=1)['iterations'] == 1
+    assert schedule_projection(
+        1.0, 64115, 64115, 1, epochs=1)['iterations'] == 1
     # an iteration-based schedule (DirectPose's 180k)
     proj = schedule_projection(0.4, 4, 64115, gpus=8, max_iters=180000)
     assert proj['hours'] == pytest.approx(180000 * 0.4 / 3600)

@@ -47,12 +47,11 @@ from mmpose.registry import MODELS
 
 from directpose.datasets.synthetic import (SYNTHETIC_PRESETS,
                                            make_synthetic_dataset,
-                                           render_scene)
+                                           point_at_dataset, render_scene)
 from directpose.engine import load_config
+from directpose.evaluation.accuracy_columns import accuracy
 from directpose.utils import write_json_atomic
 from .device_report import format_report
-from .method import _point_at_dataset
-from .metrics import accuracy
 from .probe import (_drop_pretrained, draw_batches, loss_deviation,
                     probe_config, probe_training, schedule_projection)
 from .speed import SpeedMeter, describe_device
@@ -289,7 +288,7 @@ def tiny_config(root: str, name: str, data_root: str,
     initial weights, with the batch and workers of ``settings`` (the same
     on the device and the CPU)."""
     cfg = load_config(osp.join(root, TINY_CONFIGS[name]))
-    _point_at_dataset(cfg, data_root)
+    point_at_dataset(cfg, data_root)
     cfg.load_from = initial_weights(data_root, name)
     if settings.tiny_batch:
         cfg.train_dataloader.batch_size = settings.tiny_batch
@@ -731,8 +730,9 @@ class DeviceCheck:
             peak_allocated_mib=result['peak_allocated_mib'],
             peak_reserved_mib=result['peak_reserved_mib'],
             loss_first=[t.get('loss', math.nan) for t in result['losses']],
-            projection_8_gpus=schedule_projection(
-                seconds, batch, COCO_PERSON_IMAGES, 8, **schedule))
+            projection_8_gpus=schedule_projection(seconds, batch,
+                                                  COCO_PERSON_IMAGES, 8,
+                                                  **schedule))
 
     def run_inference(self) -> None:
         s = self.settings

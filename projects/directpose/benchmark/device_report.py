@@ -206,7 +206,7 @@ def _errors(report: dict) -> List[str]:
 
 def format_report(report: dict) -> str:
     """The markdown of a device check report (see
-    :class:`~directpose.study.device_check.DeviceCheck`)."""
+    :class:`~directpose.benchmark.device_check.DeviceCheck`)."""
     lines = _header(report) + _checks(report)
     if report['tiny']:
         lines += _tiny(report)

@@ -1,4 +1,5 @@
-"""The accuracy columns of a study, from the evaluator's metrics."""
+"""The accuracy columns of a table (a study, a device check), from a
+COCO-style keypoint evaluator's metrics (mmpose's ``CocoMetric``)."""
 from typing import Dict, List, Tuple
 
 # (column, evaluator statistic) pairs, per keypoint evaluation style

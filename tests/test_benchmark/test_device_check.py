@@ -5,12 +5,12 @@ import math
 import pytest
 from mmengine.config import Config
 
-from directpose.study.device_check import (FULL_SIZE_CONFIGS, INFERENCE_MODELS,
-                                           RESERVE_S, TINY_CONFIGS,
-                                           TINY_OVERHEAD_S, CheckSettings,
-                                           DeviceCheck, fixed_load,
-                                           summarize_probe)
-from directpose.study.device_report import format_report
+from directpose.benchmark.device_check import (FULL_SIZE_CONFIGS,
+                                               INFERENCE_MODELS, RESERVE_S,
+                                               TINY_CONFIGS, TINY_OVERHEAD_S,
+                                               CheckSettings, DeviceCheck,
+                                               fixed_load, summarize_probe)
+from directpose.benchmark.device_report import format_report
 
 
 def test_settings_of_a_full_cuda_run_and_of_a_quick_one():

@@ -1,0 +1,242 @@
+"""A method's row of a study: what :class:`~.method.MethodRun` produces,
+``result.json`` keeps between runs, and the report reads.
+
+The JSON layout (:meth:`MethodResult.to_dict`) is flat, one key a field of
+accuracy, cost or speed, as the study has always written it, so that the
+``result.json`` of a finished method stays finished.
+"""
+from dataclasses import dataclass, field, fields
+from typing import Dict, List, Optional
+
+from directpose.evaluation.accuracy_columns import (ACCURACY_COLUMNS, accuracy,
+                                                    metric_style)
+
+# table column -> Accuracy field
+_ACCURACY_FIELDS = {
+    'AP': 'ap',
+    'AP50': 'ap50',
+    'AP75': 'ap75',
+    'APM': 'ap_m',
+    'APL': 'ap_l',
+    'AR': 'ar',
+    'AP(E)': 'ap_easy',
+    'AP(M)': 'ap_medium',
+    'AP(H)': 'ap_hard',
+}
+
+
+@dataclass
+class Accuracy:
+    """The accuracy columns of the test evaluator (mmpose's
+    ``CocoMetric``), in its COCO or CrowdPose style.
+
+    Args:
+        style (str): 'coco' or 'crowdpose' (which fields are set).
+        ap, ap50, ap75, ar (float): AP at OKS .50:.95, .50 and .75; AR.
+        ap_m, ap_l (float, optional): COCO: AP of medium and large persons.
+        ap_easy, ap_medium, ap_hard (float, optional): CrowdPose: AP of
+            uncrowded, medium and crowded images.
+    """
+
+    style: str
+    ap: float
+    ap50: float
+    ap75: float
+    ar: float
+    ap_m: Optional[float] = None
+    ap_l: Optional[float] = None
+    ap_easy: Optional[float] = None
+    ap_medium: Optional[float] = None
+    ap_hard: Optional[float] = None
+
+    @classmethod
+    def from_columns(cls, style: str, columns: Dict[str, float]) -> 'Accuracy':
+        """From the columns of :func:`accuracy`, e.g. ``{'AP': 0.5, ...}``.
+
+        Raises:
+            KeyError: A column of ``style`` is missing.
+        """
+        return cls(
+            style=style,
+            **{
+                _ACCURACY_FIELDS[column]: columns[column]
+                for column, _ in ACCURACY_COLUMNS[style]
+            })
+
+    @classmethod
+    def from_metrics(cls, metrics: Dict[str, float]) -> 'Accuracy':
+        """From ``runner.test()``'s metrics (see :func:`accuracy`)."""
+        return cls.from_columns(metric_style(metrics), accuracy(metrics))
+
+    def columns(self) -> Dict[str, float]:
+        """The columns of its style, in table order."""
+        return {
+            column: getattr(self, _ACCURACY_FIELDS[column])
+            for column, _ in ACCURACY_COLUMNS[self.style]
+        }
+
+
+@dataclass
+class Cost:
+    """What the method costs, besides inference time.
+
+    Args:
+        params (float): Parameters of the inference model.
+        flops (float, optional): FLOPs of its network forward on one test
+            image; None where the complexity analysis failed.
+        input_shape (list[int]): That image's network input, C x H x W.
+        train_seconds (float, optional): Wall time of training; None for a
+            method tested from a ``checkpoint``.
+        test_seconds (float): Wall time of the test.
+    """
+
+    params: float
+    flops: Optional[float]
+    input_shape: List[int]
+    train_seconds: Optional[float]
+    test_seconds: float
+
+
+@dataclass
+class BackendSpeed:
+    """The timings of one backend, or why it could not run.
+
+    Args:
+        latency (dict): :meth:`~directpose.benchmark.SpeedMeter.time` on
+            test-set images: per stage and ``total``, summaries in ms
+            (``median``, ``p25``, ``p75``, ``n``, ...); ``instances``;
+            ``memory_mib``.
+        persons (list[dict]): The same on synthetic scenes, one a person
+            count (``persons``).
+        error (str, optional): Why the backend did not run (e.g. a head
+            without an ONNX exporter); then the rest is empty.
+    """
+
+    latency: dict = field(default_factory=dict)
+    persons: List[dict] = field(default_factory=list)
+    error: Optional[str] = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> 'BackendSpeed':
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        if self.error is not None:
+            return dict(error=self.error)
+        return dict(latency=self.latency, persons=self.persons)
+
+
+@dataclass
+class Speed:
+    """Inference speed with each backend of the study's ``speed.backend``.
+
+    Args:
+        device (str): The device, in words (e.g. 'cpu (2 threads)').
+        memory_kind (str): What ``memory_mib`` measures there.
+        backend (str): The first backend, whose latency the table shows.
+        backends (dict[str, BackendSpeed]): Every backend, in study order.
+    """
+
+    device: str
+    memory_kind: str
+    backend: str
+    backends: Dict[str, BackendSpeed]
+
+    @property
+    def latency(self) -> dict:
+        """The first backend's latency on test-set images."""
+        return self.backends[self.backend].latency
+
+    @property
+    def persons(self) -> List[dict]:
+        """The first backend's latency per person count."""
+        return self.backends[self.backend].persons
+
+
+@dataclass
+class MethodResult:
+    """One method's row: a finished method has ``accuracy``, ``cost`` and
+    ``speed``; a failed one only its ``name`` and ``error``.
+
+    Args:
+        name (str): The method's name in the study.
+        config (str): Its config file.
+        key (str): Digest of the config, checkpoint and speed settings it
+            was made with (a changed one makes the method run again).
+        checkpoint (str): The checkpoint that was tested.
+        metrics (dict): All metrics of ``runner.test()``.
+        accuracy (Accuracy): The accuracy columns.
+        cost (Cost): Parameters, FLOPs, training and test time.
+        speed (Speed): Latency, per person count, memory, per backend.
+        error (str, optional): Why the method has no results.
+    """
+
+    name: str
+    config: str = ''
+    key: Optional[str] = None
+    checkpoint: Optional[str] = None
+    metrics: Dict[str, float] = field(default_factory=dict)
+    accuracy: Optional[Accuracy] = None
+    cost: Optional[Cost] = None
+    speed: Optional[Speed] = None
+    error: Optional[str] = None
+
+    @classmethod
+    def failed(cls, name: str, error: str) -> 'MethodResult':
+        """The row of a method that could not run."""
+        return cls(name=name, error=error)
+
+    def to_dict(self) -> dict:
+        """The ``result.json`` layout: the method's fields, then those of
+        accuracy (``metric_style`` and the columns), cost and speed, and
+        the first backend's ``latency`` and ``persons`` again."""
+        if self.error is not None:
+            return dict(name=self.name, error=self.error)
+        data = dict(
+            name=self.name,
+            config=self.config,
+            key=self.key,
+            checkpoint=self.checkpoint,
+            metric_style=self.accuracy.style,
+            accuracy=self.accuracy.columns(),
+            metrics=self.metrics)
+        data.update({f.name: getattr(self.cost, f.name) for f in fields(Cost)})
+        data.update(
+            device=self.speed.device,
+            memory_kind=self.speed.memory_kind,
+            backend=self.speed.backend,
+            latency=self.speed.latency,
+            persons=self.speed.persons,
+            backends={
+                name: timed.to_dict()
+                for name, timed in self.speed.backends.items()
+            })
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> 'MethodResult':
+        """Inverse of :meth:`to_dict`.
+
+        Raises:
+            KeyError: ``data`` lacks a field (e.g. an older layout).
+        """
+        if data.get('error') is not None:
+            return cls.failed(data['name'], data['error'])
+        return cls(
+            name=data['name'],
+            config=data['config'],
+            key=data['key'],
+            checkpoint=data['checkpoint'],
+            metrics=data['metrics'],
+            accuracy=Accuracy.from_columns(data['metric_style'],
+                                           data['accuracy']),
+            cost=Cost(**{f.name: data[f.name]
+                         for f in fields(Cost)}),
+            speed=Speed(
+                device=data['device'],
+                memory_kind=data['memory_kind'],
+                backend=data['backend'],
+                backends={
+                    name: BackendSpeed.from_dict(timed)
+                    for name, timed in data['backends'].items()
+                }))
