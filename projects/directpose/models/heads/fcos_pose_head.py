@@ -418,13 +418,75 @@ class FCOSPoseHead(BaseHead):
                 factors.append((1 / scale, 1 / scale))
         return factors
 
+    def dense_candidates(self, outs: LevelOutputs) -> dict:
+        """Every location of every level as a candidate person, for a batch
+        (tensor operations only: traceable for ONNX export).
+
+        Args:
+            outs (tuple): Probabilities and keypoint outputs of
+                :meth:`_probabilities` (or their flip-test average).
+
+        Returns:
+            dict: For the A locations of all levels: ``probs`` (B, A), the
+            person probability; ``scores`` (B, A), ``sqrt(cls *
+            centerness)``; ``kpt_outputs`` (B, A, *D); ``points`` (A, 2);
+            ``strides`` (A, ); with the box branch ``bboxes`` (B, A, 4) in
+            input pixels; ``level_sizes``, the ints H_l * W_l.
+        """
+        cls, ctr, kpts, bboxes = outs
+        points = self.level_points(cls)
+        probs = self.flatten_levels(cls)[..., 0].float()
+        dense = dict(
+            probs=probs,
+            scores=(probs * self.flatten_levels(ctr)[..., 0].float()).sqrt(),
+            kpt_outputs=self.flatten_levels(kpts),
+            points=torch.cat(points),
+            strides=self.point_strides(points),
+            level_sizes=[len(p) for p in points])
+        if bboxes is not None:
+            dense['bboxes'] = distance2bbox(
+                dense['points'],
+                self.flatten_levels(bboxes) * dense['strides'][:, None])
+        return dense
+
+    @staticmethod
+    def top_candidates(dense: dict, score_thr: float,
+                       nms_pre: int) -> Tuple[Tensor, Tensor]:
+        """On each level, the ``nms_pre`` best locations by score among
+        those whose person probability exceeds ``score_thr`` (traceable).
+
+        Args:
+            dense (dict): :meth:`dense_candidates`' ``probs``, ``scores``
+                (B, A) and ``level_sizes``.
+            score_thr (float): The threshold on ``probs``.
+            nms_pre (int): Most candidates per level.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``index`` (B, M) into A, per level by
+            decreasing score, and ``valid`` (B, M) bool: whether the
+            location passes the threshold (the valid ones of a level come
+            first). M is the sum over levels of ``min(nms_pre, H_l * W_l)``.
+        """
+        probs, scores = dense['probs'], dense['scores']
+        ranked = torch.where(probs > score_thr, scores,
+                             torch.full_like(scores, -1.0))
+        index, start = [], 0
+        for level in dense['level_sizes']:
+            top = ranked[:, start:start + level].topk(
+                min(nms_pre, level), dim=1)[1]
+            index.append(top + start)
+            start += level
+        index = torch.cat(index, 1)
+        return index, probs.gather(1, index) > score_thr
+
     def get_candidates(
             self, outs: LevelOutputs, cfg: dict,
             factors: Sequence[Tuple[float, float]]) -> List[InstanceData]:
         """The candidate persons of each image at one scale.
 
         On each level, the locations whose person probability exceeds
-        ``score_thr``, the ``nms_pre`` best by ``sqrt(cls * centerness)``.
+        ``score_thr``, the ``nms_pre`` best by ``sqrt(cls * centerness)``
+        (:meth:`dense_candidates`, :meth:`top_candidates`).
 
         Returns:
             list[InstanceData]: Per image, for n candidates: ``scores``
@@ -433,32 +495,22 @@ class FCOSPoseHead(BaseHead):
             (n, 4) with the box branch, all in this scale's input pixels,
             and ``factors`` (n, 2) that map them to the first scale's.
         """
-        cls, ctr, kpts, bboxes = outs
-        points = self.level_points(cls)
-        score_thr = cfg.get('score_thr', 0.05)
-        nms_pre = cfg.get('nms_pre', 1000)
+        dense = self.dense_candidates(outs)
+        index, valid = self.top_candidates(dense, cfg.get('score_thr', 0.05),
+                                           cfg.get('nms_pre', 1000))
         results = []
         for i, factor in enumerate(factors):
-            parts = []
-            for level, stride in enumerate(self.strides):
-                prob = cls[level][i].flatten().float()
-                scores = (prob * ctr[level][i].flatten().float()).sqrt()
-                keep = (prob > score_thr).nonzero()[:, 0]
-                scores, order = scores[keep].sort(descending=True)
-                keep, scores = keep[order[:nms_pre]], scores[:nms_pre]
-                part = InstanceData(
-                    scores=scores,
-                    kpt_outputs=kpts[level][i].flatten(-2).movedim(-1,
-                                                                   0)[keep],
-                    points=points[level][keep],
-                    strides=scores.new_full(scores.shape, stride),
-                    factors=scores.new_tensor(factor).expand(len(keep), 2))
-                if bboxes is not None:
-                    part.bboxes = distance2bbox(
-                        part.points,
-                        bboxes[level][i].flatten(1).t()[keep] * stride)
-                parts.append(part)
-            results.append(InstanceData.cat(parts))
+            keep = index[i][valid[i]]
+            scores = dense['scores'][i, keep]
+            candidates = InstanceData(
+                scores=scores,
+                kpt_outputs=dense['kpt_outputs'][i, keep],
+                points=dense['points'][keep],
+                strides=dense['strides'][keep],
+                factors=scores.new_tensor(factor).expand(len(keep), 2))
+            if 'bboxes' in dense:
+                candidates.bboxes = dense['bboxes'][i, keep]
+            results.append(candidates)
         return results
 
     def decode_candidates(self, candidates: InstanceData) -> Tensor:
