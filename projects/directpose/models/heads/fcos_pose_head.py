@@ -196,8 +196,13 @@ class FCOSPoseHead(BaseHead):
     # ------------------------------------------------------------ targets
     @staticmethod
     def flatten_levels(levels: Sequence[Tensor]) -> Tensor:
-        """Per-level (B, *C, H_l, W_l) -> (B, sum(H_l * W_l), *C)."""
-        return torch.cat([x.flatten(-2).movedim(-1, 1) for x in levels], 1)
+        """Per-level (B, *C, H_l, W_l) -> (B, sum(H_l * W_l), *C).
+
+        The dimension moved is named by its positive index: torch's ONNX
+        export writes ``movedim(-1, 1)`` as a ``Transpose`` with a negative
+        ``perm``, which ONNX Runtime rejects."""
+        return torch.cat(
+            [x.flatten(-2).movedim(x.dim() - 2, 1) for x in levels], 1)
 
     def point_strides(self, points: Sequence[Tensor]) -> Tensor:
         """The stride of every location of all levels, (N, )."""
@@ -346,8 +351,7 @@ class FCOSPoseHead(BaseHead):
             ``bboxes`` (N, 4) and ``bbox_scores`` (N, ).
         """
         cfg = {**self.test_cfg, **(test_cfg or {})}
-        selector = PoseCandidateSelector(
-            cfg.get('nms'), cfg.get('max_per_img', 100))
+        selector = self.build_selector(cfg)
         views = feats if cfg.get('multiscale_test', False) else [feats]
         per_view = [
             self.get_candidates(
@@ -361,6 +365,12 @@ class FCOSPoseHead(BaseHead):
                 sample.metainfo['input_size'])
             for candidates, sample in zip(zip(*per_view), batch_data_samples)
         ]
+
+    @staticmethod
+    def build_selector(cfg: dict) -> PoseCandidateSelector:
+        """The selector of a test config (``nms``, ``max_per_img``)."""
+        return PoseCandidateSelector(
+            cfg.get('nms'), cfg.get('max_per_img', 100))
 
     def _test_outputs(self, view, cfg: dict, batch_data_samples: OptSampleList,
                       selector: PoseCandidateSelector) -> LevelOutputs:

@@ -1,0 +1,181 @@
+"""DirectPose exported end to end (KPAlign, DCC and plain-convolution
+keypoints): the graph's layout, the same persons as the PyTorch model for
+batches of any size, and the options the export refuses."""
+import glob
+import os
+import os.path as osp
+
+import onnx
+import pytest
+import torch
+from conftest import assert_same_predictions, save_initial_weights
+from mmengine.config import Config
+
+from directpose.apis import OnnxPoseModel, inference_images, init_model
+from directpose.deploy import ExportError, export_onnx
+
+CONFIGS = {
+    variant: f'configs/directpose/{name}_r18-tiny_fpn_1xb8-{schedule}'
+    for variant, name, schedule in [
+        ('kpalign', 'directpose', '30e_synthetic-coco-128x128.py'),
+        ('dcc', 'directpose-dcc', '40e_synthetic-coco-256x256.py'),
+        ('conv', 'directpose-no-kpalign', '40e_synthetic-coco-256x256.py'),
+    ]
+}
+#: initial weights score every location about 0.01 (the person classifier's
+#: prior): persons above 0.005, none above the configs' 0.05
+OPTIONS = {'model.test_cfg.score_thr': 0.005}
+
+
+def val_images(root, num=4):
+    return sorted(glob.glob(osp.join(root, 'val', '*.jpg')))[:num]
+
+
+def spread_weights(repo_root, config, path):
+    """Initial weights with the per-level factors of the keypoint offsets
+    raised 300-fold and those of the box distances 10-fold: the persons'
+    boxes span much of the image and overlap, so NMS suppresses some and
+    the images keep different numbers of persons (initial offsets and
+    distances are near zero: every box would be a point, and NMS would keep
+    all)."""
+    save_initial_weights(repo_root, config, path)
+    checkpoint = torch.load(path)
+    state = checkpoint['state_dict']
+    for key in state:
+        if key.startswith('head.kpt_predictor.scales.'):
+            state[key] = state[key] * 300
+        elif key.startswith('head.bbox_scales.'):
+            state[key] = state[key] * 10
+    torch.save(checkpoint, path)
+    return str(path)
+
+
+@pytest.fixture(scope='module', params=sorted(CONFIGS))
+def exported(request, tmp_path_factory, repo_root):
+    """(variant, config, checkpoint, export with a free batch size)."""
+    tmp = tmp_path_factory.mktemp(f'directpose_{request.param}')
+    config = osp.join(repo_root, CONFIGS[request.param])
+    checkpoint = spread_weights(repo_root, config, tmp / 'model.pth')
+    out = export_onnx(
+        config,
+        checkpoint,
+        str(tmp / 'model.onnx'),
+        dynamic_batch=True,
+        cfg_options=OPTIONS)
+    return request.param, config, checkpoint, out
+
+
+@pytest.fixture(scope='module')
+def kpalign(tmp_path_factory, repo_root):
+    """The tiny KPAlign config and a checkpoint of its initial weights."""
+    config = osp.join(repo_root, CONFIGS['kpalign'])
+    path = tmp_path_factory.mktemp('kpalign') / 'model.pth'
+    return config, save_initial_weights(repo_root, config, path)
+
+
+def pytorch_model(config, checkpoint, options=OPTIONS):
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(options)
+    return init_model(cfg, checkpoint, device='cpu')
+
+
+def test_graph_layout(exported):
+    variant, config, _, out = exported
+    model = onnx.load(out)
+    ops = {node.op_type for node in model.graph.node}
+    assert 'NonMaxSuppression' in ops
+    assert ('GridSample' in ops) == (variant == 'kpalign')
+    size = Config.fromfile(config).input_size
+    dims = {
+        v.name:
+        [d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim]
+        for v in (*model.graph.input, *model.graph.output)
+    }
+    assert dims == {
+        'input': ['batch', 3, size[1], size[0]],
+        'dets': ['batch', 'persons', 5],
+        'keypoints': ['batch', 'persons', 17, 3],
+    }
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta['directpose.decoding'] == 'instances'
+    assert meta['directpose.head'] == 'DirectPoseHead'
+
+
+def test_same_persons_as_pytorch(exported, synthetic_coco):
+    _, config, checkpoint, out = exported
+    images = val_images(synthetic_coco)
+    expected = inference_images(
+        pytorch_model(config, checkpoint), images, batch_size=1)
+    found = [len(s.pred_instances) for s in expected]
+    assert min(found) > 0
+    ort_model = OnnxPoseModel(out, device='cpu')
+    # batches pad the images with fewer persons: same answers
+    assert_same_predictions(expected, inference_images(ort_model, images, 4))
+    assert_same_predictions(expected, inference_images(ort_model, images, 3))
+    assert_same_predictions(expected, inference_images(ort_model, images, 1))
+
+
+def test_nms_keeps_different_numbers(synthetic_coco, repo_root, tmp_path):
+    """With KPAlign's spread keypoints, NMS suppresses: fewer persons than
+    ``max_per_img``, not as many in every image (rows of a batch padded),
+    and a graph of batch size 1 fed a batch."""
+    config = osp.join(repo_root, CONFIGS['kpalign'])
+    checkpoint = spread_weights(repo_root, config, tmp_path / 'model.pth')
+    out = export_onnx(
+        config, checkpoint, str(tmp_path / 'b1.onnx'), cfg_options=OPTIONS)
+    images = val_images(synthetic_coco)
+    expected = inference_images(
+        pytorch_model(config, checkpoint), images, batch_size=1)
+    found = [len(s.pred_instances) for s in expected]
+    max_per_img = Config.fromfile(config).model.test_cfg.max_per_img
+    assert 0 < min(found) and max(found) < max_per_img
+    assert len(set(found)) > 1, found
+    assert_same_predictions(
+        expected,
+        inference_images(OnnxPoseModel(out, device='cpu'), images, 4))
+
+
+def test_no_person_found(kpalign, synthetic_coco, tmp_path):
+    """At the config's threshold, initial weights find nobody: one row of
+    score 0 in the graph, no person after decoding."""
+    config, checkpoint = kpalign
+    out = export_onnx(
+        config, checkpoint, str(tmp_path / 'm.onnx'), dynamic_batch=True)
+    images = val_images(synthetic_coco, 2)
+    expected = inference_images(
+        pytorch_model(config, checkpoint, {}), images, batch_size=1)
+    assert all(len(s.pred_instances) == 0 for s in expected)
+    assert_same_predictions(
+        expected,
+        inference_images(OnnxPoseModel(out, device='cpu'), images, 2))
+
+
+@pytest.mark.parametrize('option, value, message', [
+    ('flip_test', True, 'model.test_cfg.flip_test=True'),
+    ('multiscale_test', True, 'model.test_cfg.multiscale_test=True'),
+    ('nms', dict(type='oks'), "model.test_cfg.nms.type='oks'"),
+])
+def test_options_the_graph_cannot_follow(option, value, message, kpalign,
+                                         tmp_path):
+    options = {f'model.test_cfg.{option}': value}
+    with pytest.raises(ExportError, match=message.replace('.', r'\.')):
+        export_onnx(*kpalign, str(tmp_path / 'x.onnx'), cfg_options=options)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize('size', [(96, 96), (128, 192)])
+def test_wrong_input_size_is_named(size, kpalign, tmp_path):
+    with pytest.raises(ExportError) as error:
+        export_onnx(*kpalign, str(tmp_path / 'x.onnx'), input_size=size)
+    assert f'input size {size}' in str(error.value)
+    assert 'multiples of 128' in str(error.value)
+    assert os.listdir(tmp_path) == []
+
+
+def test_opset_below_grid_sample_is_refused(kpalign, tmp_path):
+    with pytest.raises(
+            ExportError,
+            match="opset 15: expected 16 or more for the operators of "
+            "DirectPoseExporter's graph"):
+        export_onnx(*kpalign, str(tmp_path / 'x.onnx'), opset=15)
+    assert os.listdir(tmp_path) == []
