@@ -7,21 +7,13 @@ import os.path as osp
 
 import onnx
 import pytest
-import torch
-from conftest import assert_same_predictions, save_initial_weights
+from conftest import (TINY_DIRECTPOSE, assert_same_predictions,
+                      save_initial_weights, spread_weights)
 from mmengine.config import Config
 
 from directpose.apis import OnnxPoseModel, inference_images, init_model
 from directpose.deploy import ExportError, export_onnx
 
-CONFIGS = {
-    variant: f'configs/directpose/{name}_r18-tiny_fpn_1xb8-{schedule}'
-    for variant, name, schedule in [
-        ('kpalign', 'directpose', '30e_synthetic-coco-128x128.py'),
-        ('dcc', 'directpose-dcc', '40e_synthetic-coco-256x256.py'),
-        ('conv', 'directpose-no-kpalign', '40e_synthetic-coco-256x256.py'),
-    ]
-}
 #: initial weights score every location about 0.01 (the person classifier's
 #: prior): persons above 0.005, none above the configs' 0.05
 OPTIONS = {'model.test_cfg.score_thr': 0.005}
@@ -31,30 +23,11 @@ def val_images(root, num=4):
     return sorted(glob.glob(osp.join(root, 'val', '*.jpg')))[:num]
 
 
-def spread_weights(repo_root, config, path):
-    """Initial weights with the per-level factors of the keypoint offsets
-    raised 300-fold and those of the box distances 10-fold: the persons'
-    boxes span much of the image and overlap, so NMS suppresses some and
-    the images keep different numbers of persons (initial offsets and
-    distances are near zero: every box would be a point, and NMS would keep
-    all)."""
-    save_initial_weights(repo_root, config, path)
-    checkpoint = torch.load(path)
-    state = checkpoint['state_dict']
-    for key in state:
-        if key.startswith('head.kpt_predictor.scales.'):
-            state[key] = state[key] * 300
-        elif key.startswith('head.bbox_scales.'):
-            state[key] = state[key] * 10
-    torch.save(checkpoint, path)
-    return str(path)
-
-
-@pytest.fixture(scope='module', params=sorted(CONFIGS))
+@pytest.fixture(scope='module', params=sorted(TINY_DIRECTPOSE))
 def exported(request, tmp_path_factory, repo_root):
     """(variant, config, checkpoint, export with a free batch size)."""
     tmp = tmp_path_factory.mktemp(f'directpose_{request.param}')
-    config = osp.join(repo_root, CONFIGS[request.param])
+    config = osp.join(repo_root, TINY_DIRECTPOSE[request.param])
     checkpoint = spread_weights(repo_root, config, tmp / 'model.pth')
     out = export_onnx(
         config,
@@ -68,7 +41,7 @@ def exported(request, tmp_path_factory, repo_root):
 @pytest.fixture(scope='module')
 def kpalign(tmp_path_factory, repo_root):
     """The tiny KPAlign config and a checkpoint of its initial weights."""
-    config = osp.join(repo_root, CONFIGS['kpalign'])
+    config = osp.join(repo_root, TINY_DIRECTPOSE['kpalign'])
     path = tmp_path_factory.mktemp('kpalign') / 'model.pth'
     return config, save_initial_weights(repo_root, config, path)
 
@@ -119,7 +92,7 @@ def test_nms_keeps_different_numbers(synthetic_coco, repo_root, tmp_path):
     """With KPAlign's spread keypoints, NMS suppresses: fewer persons than
     ``max_per_img``, not as many in every image (rows of a batch padded),
     and a graph of batch size 1 fed a batch."""
-    config = osp.join(repo_root, CONFIGS['kpalign'])
+    config = osp.join(repo_root, TINY_DIRECTPOSE['kpalign'])
     checkpoint = spread_weights(repo_root, config, tmp_path / 'model.pth')
     out = export_onnx(
         config, checkpoint, str(tmp_path / 'b1.onnx'), cfg_options=OPTIONS)
@@ -179,3 +152,33 @@ def test_opset_below_grid_sample_is_refused(kpalign, tmp_path):
             "DirectPoseExporter's graph"):
         export_onnx(*kpalign, str(tmp_path / 'x.onnx'), opset=15)
     assert os.listdir(tmp_path) == []
+
+
+def test_short_side_resize_is_letterboxed(kpalign, synthetic_coco, tmp_path):
+    """A test pipeline that resizes by the shorter side (the full-size
+    configs') has no fixed size: the export asks for one, and
+    OnnxPoseModel letterboxes the images into it, as PyTorch predicts with
+    that letterbox, mapped back to the same image pixels."""
+    config, checkpoint = kpalign
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(OPTIONS)
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    pipeline[1] = dict(
+        type='BottomupShortSideResize',
+        short_side=128,
+        max_long_side=256,
+        size_factor=128)
+    out = str(tmp_path / 'wide.onnx')
+    with pytest.raises(ExportError, match='no input size'):
+        export_onnx(cfg, checkpoint, out)
+    assert os.listdir(tmp_path) == []
+    export_onnx(cfg, checkpoint, out, input_size=(256, 128))
+    ort_model = OnnxPoseModel(out, device='cpu')
+    letterbox = ort_model.cfg.test_dataloader.dataset.pipeline[1]
+    assert letterbox == dict(
+        type='BottomupResize', input_size=(256, 128), size_factor=128)
+    images = val_images(synthetic_coco, 2)  # 128x128: padded left and right
+    expected = inference_images(
+        init_model(ort_model.cfg, checkpoint, device='cpu'), images, 1)
+    assert min(len(s.pred_instances) for s in expected) > 0
+    assert_same_predictions(expected, inference_images(ort_model, images, 2))
