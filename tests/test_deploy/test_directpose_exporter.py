@@ -124,7 +124,6 @@ def test_no_person_found(kpalign, synthetic_coco, tmp_path):
 
 
 @pytest.mark.parametrize('option, value, message', [
-    ('flip_test', True, 'model.test_cfg.flip_test=True'),
     ('multiscale_test', True, 'model.test_cfg.multiscale_test=True'),
     ('nms', dict(type='oks'), "model.test_cfg.nms.type='oks'"),
 ])
@@ -134,6 +133,39 @@ def test_options_the_graph_cannot_follow(option, value, message, kpalign,
     with pytest.raises(ExportError, match=message.replace('.', r'\.')):
         export_onnx(*kpalign, str(tmp_path / 'x.onnx'), cfg_options=options)
     assert os.listdir(tmp_path) == []
+
+
+def test_flip_test_in_the_graph(synthetic_coco, repo_root, tmp_path):
+    """KPAlign's flip test: the images and their mirrors in one batch of
+    the network, averaged as the head averages them; the DCC, which has no
+    flip test, is refused by name."""
+    options = {**OPTIONS, 'model.test_cfg.flip_test': True}
+    config = osp.join(repo_root, TINY_DIRECTPOSE['kpalign'])
+    checkpoint = spread_weights(repo_root, config, tmp_path / 'model.pth')
+    out = export_onnx(
+        config,
+        checkpoint,
+        str(tmp_path / 'flip.onnx'),
+        dynamic_batch=True,
+        cfg_options=options)
+    images = val_images(synthetic_coco, 3)
+    expected = inference_images(
+        pytorch_model(config, checkpoint, options), images, batch_size=1)
+    assert min(len(s.pred_instances) for s in expected) > 0
+    assert_same_predictions(
+        expected,
+        inference_images(OnnxPoseModel(out, device='cpu'), images, 3))
+    dcc = osp.join(repo_root, TINY_DIRECTPOSE['dcc'])
+    with pytest.raises(
+            ExportError,
+            match=r'model\.test_cfg\.flip_test=True: DCCPredictor has no '
+            'flip test'):
+        export_onnx(
+            dcc,
+            save_initial_weights(repo_root, dcc, tmp_path / 'dcc.pth'),
+            str(tmp_path / 'dcc.onnx'),
+            cfg_options=options)
+    assert not (tmp_path / 'dcc.onnx').exists()
 
 
 @pytest.mark.parametrize('size', [(96, 96), (128, 192)])

@@ -7,6 +7,7 @@ import torch.nn as nn
 from mmengine.config import Config
 from torch import Tensor
 
+from directpose.models.kpt_predictors import BaseKeypointPredictor
 from .base_exporter import BaseOnnxExporter
 from .errors import ExportError
 from .onnx_nms import nms_keep, run_on_kept, take_rows
@@ -24,7 +25,10 @@ class DirectPoseExporter(BaseOnnxExporter):
     plain convolution, DCC) as an ONNX graph that holds the whole of
     ``FCOSPoseHead.predict``.
 
-    Graph: normalisation, backbone, FPN, head; the candidates of
+    Graph: normalisation, backbone, FPN, head, with the flip test of
+    ``test_cfg.flip_test`` (the mirrored images go through the network in
+    the same batch; :meth:`FCOSPoseHead.dense_outputs` averages); the
+    candidates of
     :meth:`FCOSPoseHead.dense_candidates` and
     :meth:`FCOSPoseHead.top_candidates` (per level, the ``nms_pre`` best by
     ``sqrt(cls * centerness)`` among the locations whose person probability
@@ -47,8 +51,8 @@ class DirectPoseExporter(BaseOnnxExporter):
     N is the most persons kept in an image of the batch, at least 1; rows
     beyond an image's own persons are zeros (score 0).
 
-    Refused (:meth:`adapt_config`): the flip test, the multi-scale test and
-    OKS NMS.
+    Refused: the multi-scale test, OKS NMS and the flip test of a predictor
+    without one (DCC).
 
     Args: see :class:`BaseOnnxExporter`.
     """
@@ -66,6 +70,18 @@ class DirectPoseExporter(BaseOnnxExporter):
         self.score_thr = float(test_cfg.get('score_thr', 0.05))
         self.nms_pre = int(test_cfg.get('nms_pre', 1000))
         self.selector = head.build_selector(test_cfg)
+        self.test_cfg = test_cfg
+        self.flip_indices = None
+        if test_cfg.get('flip_test', False):
+            if type(head.kpt_predictor).mirror is BaseKeypointPredictor.mirror:
+                raise ExportError(
+                    'model.test_cfg.flip_test=True: '
+                    f'{type(head.kpt_predictor).__name__} has no flip test '
+                    '(its outputs of a mirrored image cannot be mapped '
+                    'back); expected flip_test=False')
+            self.flip_indices = list((model.dataset_meta
+                                      or {}).get('flip_indices',
+                                                 head.flip_indices))
         # an int: traced sizes would leave the outputs' K unknown
         self.num_keypoints = head.num_keypoints
 
@@ -80,15 +96,14 @@ class DirectPoseExporter(BaseOnnxExporter):
 
     @classmethod
     def adapt_config(cls, cfg: Config) -> Config:
-        """Refuse the test-time options the graph does not hold: the flip
-        test, the multi-scale test (an image pyramid) and OKS NMS."""
+        """Refuse the test-time options the graph does not hold: the
+        multi-scale test (an image pyramid) and OKS NMS."""
         test_cfg = cls.test_cfg(cfg)
-        for option in ('flip_test', 'multiscale_test'):
-            if test_cfg.get(option, False):
-                raise ExportError(
-                    f'model.test_cfg.{option}=True: the DirectPose export '
-                    f'has no {option.replace("_", " ")}; expected {option}='
-                    f'False (--cfg-options model.test_cfg.{option}=False)')
+        if test_cfg.get('multiscale_test', False):
+            raise ExportError(
+                'model.test_cfg.multiscale_test=True: the DirectPose export '
+                'takes one image size; expected multiscale_test=False '
+                '(--cfg-options model.test_cfg.multiscale_test=False)')
         nms_type = (test_cfg.get('nms') or {}).get('type', 'bbox')
         if nms_type != 'bbox':
             raise ExportError(
@@ -102,8 +117,17 @@ class DirectPoseExporter(BaseOnnxExporter):
         (B, N, K, 3)."""
         head = self.model.head
         predictor = head.kpt_predictor
-        feats = self.model.extract_feat(self.preprocess(inputs))
-        dense = head.dense_candidates(head._probabilities(feats))
+        images = self.preprocess(inputs)
+        if self.flip_indices is None:
+            feats = self.model.extract_feat(images)
+        else:  # one batch of the images and their mirrors
+            both = self.model.extract_feat(
+                torch.cat((images, images.flip(-1))))
+            halves = [f.chunk(2) for f in both]
+            feats = [tuple(h[0] for h in halves), tuple(h[1] for h in halves)]
+        dense = head.dense_candidates(
+            head.dense_outputs(feats, self.test_cfg, self.flip_indices,
+                               self.selector))
         # the M candidates of each image, (B, M, ...)
         index, valid = head.top_candidates(dense, self.score_thr, self.nms_pre)
         scores = dense['scores'].gather(1, index).masked_fill(~valid, _DROPPED)

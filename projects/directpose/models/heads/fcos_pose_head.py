@@ -352,11 +352,13 @@ class FCOSPoseHead(BaseHead):
         """
         cfg = {**self.test_cfg, **(test_cfg or {})}
         selector = self.build_selector(cfg)
+        flip_indices = batch_data_samples[0].metainfo.get(
+            'flip_indices', self.flip_indices)
         views = feats if cfg.get('multiscale_test', False) else [feats]
         per_view = [
             self.get_candidates(
-                self._test_outputs(view, cfg, batch_data_samples, selector),
-                cfg, self._scale_factors(batch_data_samples, i))
+                self.dense_outputs(view, cfg, flip_indices, selector), cfg,
+                self._scale_factors(batch_data_samples, i))
             for i, view in enumerate(views)
         ]
         return [
@@ -372,21 +374,34 @@ class FCOSPoseHead(BaseHead):
         return PoseCandidateSelector(
             cfg.get('nms'), cfg.get('max_per_img', 100))
 
-    def _test_outputs(self, view, cfg: dict, batch_data_samples: OptSampleList,
+    def dense_outputs(self, view, cfg: dict,
+                      flip_indices: Optional[Sequence[int]],
                       selector: PoseCandidateSelector) -> LevelOutputs:
         """Probabilities and keypoint outputs of one test scale, averaged
-        with the mirror image's with the flip test."""
+        with the mirror image's with the flip test (traceable).
+
+        Args:
+            view: FPN levels (B, C, H_l, W_l); with ``cfg['flip_test']``,
+                [levels, levels of the mirrored input].
+            cfg (dict): The test config.
+            flip_indices (Sequence[int], optional): Keypoint index after a
+                horizontal flip (the data samples' or the head's); needed
+                with the flip test.
+            selector (PoseCandidateSelector): Averages the flip test.
+
+        Returns:
+            tuple: Per level, as :meth:`forward`'s, with probabilities.
+        """
         if not cfg.get('flip_test', False):
             return self._probabilities(view)
         outs, flipped = (self._probabilities(v) for v in view)
-        widths = {c.shape[-1] * s for c, s in zip(outs[0], self.strides)}
+        # int(): sizes are tensors while an ONNX export traces this
+        widths = {int(c.shape[-1]) * s for c, s in zip(outs[0], self.strides)}
         if len(widths) != 1:
             raise ValueError(
                 'the flip test needs an input width divisible by the largest '
                 f'stride {self.strides[-1]} so that mirrored locations '
                 'coincide; pad the input to a multiple of it')
-        flip_indices = batch_data_samples[0].metainfo.get(
-            'flip_indices', self.flip_indices)
         if flip_indices is None:
             raise ValueError('the flip test needs `flip_indices` (in the '
                              'data sample metainfo or the head config)')
