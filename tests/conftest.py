@@ -114,6 +114,16 @@ TINY_RTMO = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py'
 TINY_SWAHR = ('configs/swahr/'
               'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py')
 
+#: the tiny DirectPose variants (initial weights: see spread_weights)
+TINY_DIRECTPOSE = {
+    variant: f'configs/directpose/{name}_r18-tiny_fpn_1xb8-{schedule}'
+    for variant, name, schedule in [
+        ('kpalign', 'directpose', '30e_synthetic-coco-128x128.py'),
+        ('dcc', 'directpose-dcc', '40e_synthetic-coco-256x256.py'),
+        ('conv', 'directpose-no-kpalign', '40e_synthetic-coco-256x256.py'),
+    ]
+}
+
 
 def save_initial_weights(repo_root, config, path, seed=0):
     """A checkpoint of ``config``'s model as initialised with ``seed``;
@@ -124,6 +134,25 @@ def save_initial_weights(repo_root, config, path, seed=0):
     model = MODELS.build(Config.fromfile(osp.join(repo_root, config)).model)
     model.init_weights()
     torch.save({'state_dict': model.state_dict()}, path)
+    return str(path)
+
+
+def spread_weights(repo_root, config, path):
+    """Initial weights with the per-level factors of the keypoint offsets
+    raised 300-fold and those of the box distances 10-fold: the persons'
+    boxes span much of the image and overlap, so NMS suppresses some and
+    the images keep different numbers of persons (initial offsets and
+    distances are near zero: every box would be a point, and NMS would keep
+    all)."""
+    save_initial_weights(repo_root, config, path)
+    checkpoint = torch.load(path)
+    state = checkpoint['state_dict']
+    for key in state:
+        if key.startswith('head.kpt_predictor.scales.'):
+            state[key] = state[key] * 300
+        elif key.startswith('head.bbox_scales.'):
+            state[key] = state[key] * 10
+    torch.save(checkpoint, path)
     return str(path)
 
 

@@ -12,9 +12,6 @@ from conftest import TINY_RTMO, TINY_SWAHR, save_initial_weights
 
 from directpose.deploy import ONNX_EXPORTERS, ExportError, export_onnx
 
-DIRECTPOSE = ('configs/directpose/'
-              'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py')
-
 
 @pytest.fixture(scope='module')
 def rtmo(tmp_path_factory, repo_root):
@@ -35,18 +32,28 @@ def tool(repo_root):
 
 
 def test_the_heads_with_an_exporter():
-    assert {'RTMOHead', 'RTMODCCHead',
-            'AEHigherResolutionHead'} <= set(ONNX_EXPORTERS.module_dict)
+    assert {
+        'RTMOHead', 'RTMODCCHead', 'AEHigherResolutionHead', 'DirectPoseHead',
+        'FCOSPoseHead'
+    } <= set(ONNX_EXPORTERS.module_dict)
 
 
-def test_unsupported_head_is_named(repo_root, rtmo, tmp_path):
-    out = tmp_path / 'dp.onnx'
+#: a head of mmpose that no exporter takes
+NO_EXPORTER = {'model.head.type': 'YOLOXPoseHead'}
+
+
+def test_unsupported_head_is_named(rtmo, tmp_path):
+    out = tmp_path / 'yolox.onnx'
     with pytest.raises(ExportError) as error:
         # the head is refused before the checkpoint is even read
-        export_onnx(osp.join(repo_root, DIRECTPOSE), rtmo[1], str(out))
-    assert "model.head.type='DirectPoseHead' has no ONNX exporter" in str(
+        export_onnx(
+            rtmo[0],
+            str(tmp_path / 'no_such.pth'),
+            str(out),
+            cfg_options=NO_EXPORTER)
+    assert "model.head.type='YOLOXPoseHead' has no ONNX exporter" in str(
         error.value)
-    assert 'RTMOHead' in str(error.value)
+    assert 'DirectPoseHead' in str(error.value)
     assert not out.exists()
 
 
@@ -116,8 +123,7 @@ def test_failed_trace_writes_no_file(rtmo, tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
-def test_tool_exports_and_reports_bad_input(tool, rtmo, repo_root, tmp_path,
-                                            capsys):
+def test_tool_exports_and_reports_bad_input(tool, rtmo, tmp_path, capsys):
     out = tmp_path / 'rtmo.onnx'
     tool.main([*rtmo, '--out', str(out), '--input-size', '192', '160'])
     assert f'to {out}' in capsys.readouterr().out
@@ -125,10 +131,11 @@ def test_tool_exports_and_reports_bad_input(tool, rtmo, repo_root, tmp_path,
     assert [
         d.dim_value for d in graph.graph.input[0].type.tensor_type.shape.dim
     ] == [1, 3, 160, 192]
-    with pytest.raises(SystemExit, match='DirectPoseHead'):
+    with pytest.raises(SystemExit, match='YOLOXPoseHead'):
         tool.main([
-            osp.join(repo_root, DIRECTPOSE), rtmo[1], '--out',
-            str(tmp_path / 'dp.onnx')
+            *rtmo, '--out',
+            str(tmp_path / 'yolox.onnx'), '--cfg-options',
+            'model.head.type=YOLOXPoseHead'
         ])
     with pytest.raises(SystemExit, match='input size'):
         tool.main([*rtmo, '--out', str(out), '--input-size', '100', '90'])

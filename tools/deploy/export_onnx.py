@@ -5,10 +5,15 @@ RTMO, rtmlib.
     python tools/deploy/export_onnx.py CONFIG CHECKPOINT --out FILE \\
         [--input-size W H] [--dynamic-batch] [--opset N] [--cfg-options ...]
 
-RTMO: one graph from the image to ``dets`` (B, N, 5) and ``keypoints``
-(B, N, K, 3), NMS included (mmdeploy's RTMO layout). SWAHR/HigherHRNet:
-the network to ``heatmaps`` and ``tags``, flip test included; the grouping
-runs outside. See docs/deployment.md.
+RTMO and DirectPose (KPAlign, DCC or plain-conv keypoints): one graph from
+the image to ``dets`` (B, N, 5) and ``keypoints`` (B, N, K, 3), NMS
+included (mmdeploy's RTMO layout), DirectPose's flip test too; its
+multi-scale test, OKS NMS and the DCC's flip test are refused by name.
+SWAHR/HigherHRNet: the network to ``heatmaps`` and ``tags``, flip test
+included; the grouping runs outside.
+A test pipeline that resizes by the shorter side (the full-size DirectPose
+configs) needs ``--input-size``; ``OnnxPoseModel`` letterboxes the images
+into it. See docs/deployment.md.
 """
 import argparse
 import sys

@@ -12,7 +12,7 @@ from mmpose.apis.inference import dataset_meta_from_config
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.structures import PoseDataSample
 
-from directpose.deploy.base_exporter import resize_steps
+from directpose.deploy.base_exporter import fixed_size_pipeline
 from directpose.deploy.config_json import config_from_json
 from directpose.deploy.export import META_CONFIG, META_DECODING
 from .batch_inference import collate_images
@@ -57,7 +57,8 @@ class OnnxPoseModel:
     The config comes from the file (the export writes it into the model's
     metadata, as JSON: reading a file runs none of its content). A graph of
     fixed input size gets the test pipeline's ``BottomupResize`` set to that
-    size; a graph of fixed batch size 1 runs a batch image by image.
+    size (a ``BottomupShortSideResize`` becomes a letterbox of that size); a
+    graph of fixed batch size 1 runs a batch image by image.
     Decoding: for end-to-end graphs (RTMO), the persons of
     ``dets``/``keypoints`` mapped back to the image; for heatmap graphs
     (SWAHR/HigherHRNet), the config's codec groups the keypoint candidates
@@ -119,13 +120,12 @@ class OnnxPoseModel:
 
     def _adapt_pipeline(self, config: Config) -> Config:
         """The config with the test pipeline resizing to a fixed-size
-        graph's input size."""
-        cfg = copy.deepcopy(config)
+        graph's input size (:func:`~directpose.deploy.base_exporter.
+        fixed_size_pipeline`: a ``BottomupShortSideResize`` becomes a
+        letterbox of that size)."""
         if self.input_size is None:
-            return cfg
-        for step in resize_steps(cfg):
-            step['input_size'] = self.input_size
-        return cfg
+            return copy.deepcopy(config)
+        return fixed_size_pipeline(config, self.input_size)
 
     def _init_padding(self, preprocessor: dict) -> None:
         """The pixel values (loaded channel order) that the graph normalises

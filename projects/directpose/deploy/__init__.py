@@ -7,14 +7,16 @@ exported files with ONNX Runtime.
 """
 from .ae_heatmap_exporter import AEHeatmapExporter
 from .base_exporter import BaseOnnxExporter
+from .directpose_exporter import DirectPoseExporter
 from .errors import ExportError
 from .export import build_exporter, export_onnx, metadata
-from .onnx_nms import NonMaxSuppression, nms_keep, run_on_kept
+from .onnx_nms import NonMaxSuppression, nms_keep, run_on_kept, take_rows
 from .registry import ONNX_EXPORTERS
 from .rtmo_exporter import RTMOExporter
 
 __all__ = [
-    'AEHeatmapExporter', 'BaseOnnxExporter', 'ExportError',
-    'NonMaxSuppression', 'ONNX_EXPORTERS', 'RTMOExporter', 'build_exporter',
-    'export_onnx', 'metadata', 'nms_keep', 'run_on_kept'
+    'AEHeatmapExporter', 'BaseOnnxExporter', 'DirectPoseExporter',
+    'ExportError', 'NonMaxSuppression', 'ONNX_EXPORTERS', 'RTMOExporter',
+    'build_exporter', 'export_onnx', 'metadata', 'nms_keep', 'run_on_kept',
+    'take_rows'
 ]

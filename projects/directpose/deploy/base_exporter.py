@@ -1,5 +1,7 @@
 """What every ONNX exporter shares: the graph's input and its normalisation,
 the checks of the input size, and writing the file."""
+import copy
+import inspect
 import io
 import math
 import warnings
@@ -12,36 +14,70 @@ from mmpose.datasets.transforms import BottomupResize
 from mmpose.registry import TRANSFORMS
 from torch import Tensor
 
+from directpose.datasets.transforms import BottomupShortSideResize
 from directpose.utils import atomic_open
 from .errors import ExportError
 
 
+def _is_step(step: dict, classes: tuple) -> bool:
+    """Whether a pipeline step is a transform of one of ``classes`` (or of
+    a subclass)."""
+    transform = TRANSFORMS.get(step['type'])
+    return isinstance(transform, type) and issubclass(transform, classes)
+
+
 def resize_steps(cfg: Config) -> Iterator[dict]:
-    """The steps of the test pipeline that are a ``BottomupResize``, its
-    subclasses included (e.g. ``BottomupPyramidResize``)."""
+    """The steps of the test pipeline that resize the image: a
+    ``BottomupResize``, its subclasses included (e.g.
+    ``BottomupPyramidResize``), or a ``BottomupShortSideResize``."""
     for step in cfg.test_dataloader.dataset.pipeline:
-        transform = TRANSFORMS.get(step['type'])
-        if isinstance(transform, type) and issubclass(transform,
-                                                      BottomupResize):
+        if _is_step(step, (BottomupResize, BottomupShortSideResize)):
             yield step
 
 
 def size_divisor(cfg: Config) -> int:
     """What the input's width and height must be multiples of: the test
-    pipeline's ``BottomupResize.size_factor`` (mmpose's default 32) and the
+    pipeline's ``size_factor`` (``BottomupResize``'s default 32) and the
     data preprocessor's ``pad_size_divisor``."""
     divisor = cfg.model.get('data_preprocessor', {}).get('pad_size_divisor', 1)
     for step in resize_steps(cfg):
-        divisor = math.lcm(divisor, step.get('size_factor', 32))
+        default = inspect.signature(
+            TRANSFORMS.get(step['type'])).parameters['size_factor'].default
+        divisor = math.lcm(divisor, step.get('size_factor', default))
     return divisor
 
 
 def pipeline_input_size(cfg: Config) -> Optional[Tuple[int, int]]:
     """(w, h) that the test pipeline's ``BottomupResize`` resizes to, or
-    None without one."""
+    None without one (e.g. with ``BottomupShortSideResize``, whose size
+    follows the image's)."""
     for step in resize_steps(cfg):
-        return tuple(step['input_size'])
+        if 'input_size' in step:
+            return tuple(step['input_size'])
     return None
+
+
+def fixed_size_pipeline(cfg: Config, input_size: Sequence[int]) -> Config:
+    """A copy of ``cfg`` whose test pipeline resizes every image to
+    ``input_size`` (w, h), for a graph of that fixed size.
+
+    A ``BottomupResize`` takes that size. A ``BottomupShortSideResize``
+    (whose size follows the image's aspect ratio) becomes a
+    ``BottomupResize`` of that size with its ``size_factor``: the image
+    scaled to fit, aspect ratio kept, centred and padded (a letterbox);
+    its metainfo maps the predictions back to the image exactly.
+    """
+    cfg = copy.deepcopy(cfg)
+    pipeline = cfg.test_dataloader.dataset.pipeline
+    for i, step in enumerate(pipeline):
+        if _is_step(step, (BottomupResize, )):
+            step['input_size'] = tuple(input_size)
+        elif _is_step(step, (BottomupShortSideResize, )):
+            pipeline[i] = dict(
+                type='BottomupResize',
+                input_size=tuple(input_size),
+                size_factor=step.get('size_factor', 1))
+    return cfg
 
 
 class BaseOnnxExporter(nn.Module):

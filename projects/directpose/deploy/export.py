@@ -59,8 +59,11 @@ def build_exporter(config: Union[str, Config],
         input_size = pipeline_input_size(config)
         if input_size is None:
             raise ExportError(
-                'no input size: the test pipeline has no BottomupResize '
-                '(nor a subclass); expected an input size (w, h)')
+                'no input size: the test pipeline has no BottomupResize of '
+                'a fixed size (e.g. BottomupShortSideResize, whose size '
+                'follows the image); expected an input size (w, h) '
+                '(--input-size W H), to which OnnxPoseModel letterboxes '
+                'the images')
     cfg = exporter_cls.adapt_config(config)
     input_size = exporter_cls.check_input_size(cfg, input_size)
     if 'input_size' in cfg.model.get('test_cfg', {}):

@@ -89,6 +89,24 @@ def nms_keep(boxes: Tensor, scores: Tensor, iou_thr: float, score_thr: float,
     return index, kept.gather(1, index) > 0
 
 
+def take_rows(values: Tensor, index: Tensor) -> Tensor:
+    """Rows of each image of a batch (a gather along dim 1).
+
+    Args:
+        values (Tensor): (B, A, ...).
+        index (Tensor): (B, N) int64 indices into A (e.g. from
+            :func:`nms_keep`).
+
+    Returns:
+        Tensor: (B, N, ...).
+    """
+    # the trailing sizes as constants of the graph (they are constants of
+    # the model): traced ones leave the output's shape unknown
+    trailing = [int(size) for size in values.shape[2:]]
+    index = index.view(*index.shape, *[1] * len(trailing))
+    return values.gather(1, index.expand(-1, -1, *trailing))
+
+
 def run_on_kept(fn: Callable[..., Tensor], valid: Tensor, *inputs:
                 Tensor) -> Tensor:
     """``fn`` on the kept persons of a padded batch only, not on the rows

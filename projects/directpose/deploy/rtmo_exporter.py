@@ -1,6 +1,7 @@
 """RTMO end to end: network, box decoding, NMS and the DCC on the kept
 persons, in one graph with mmdeploy's RTMO output layout."""
 import copy
+from functools import partial
 from typing import Sequence, Tuple
 
 import torch
@@ -11,7 +12,7 @@ from torch import Tensor
 
 from .base_exporter import BaseOnnxExporter
 from .errors import ExportError
-from .onnx_nms import nms_keep, run_on_kept
+from .onnx_nms import nms_keep, run_on_kept, take_rows
 from .registry import ONNX_EXPORTERS
 
 
@@ -101,12 +102,7 @@ class RTMOExporter(BaseOnnxExporter):
             flatten(bbox_preds), self.priors, self.strides)  # (B, A, 4)
         index, valid = nms_keep(bboxes, scores, self.nms_thr, self.score_thr,
                                 self.num_priors)
-
-        def take(values: Tensor) -> Tensor:  # (B, A, C) -> (B, N, C)
-            return values.gather(
-                1,
-                index.unsqueeze(-1).expand(-1, -1, values.size(-1)))
-
+        take = partial(take_rows, index=index)  # (B, A, C) -> (B, N, C)
         bboxes = take(bboxes)
         bbox_cs = torch.cat(bbox_xyxy2cs(bboxes, head.bbox_padding), dim=-1)
         keypoints = run_on_kept(head.dcc.forward_test, valid,

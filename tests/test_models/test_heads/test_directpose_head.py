@@ -206,8 +206,8 @@ def test_flip_fusion_of_a_mirrored_prediction_is_the_prediction(monkeypatch):
         monkeypatch.setattr(
             head, '_probabilities', lambda f: outs
             if f is feats else mirror(outs, head))
-        fused = head._test_outputs([feats, flipped], dict(flip_test=True),
-                                   data_samples(), PoseCandidateSelector())
+        fused = head.dense_outputs([feats, flipped], dict(flip_test=True),
+                                   FLIP, PoseCandidateSelector())
     for a, b in zip(outs, fused):
         for x, y in zip(a, b):
             torch.testing.assert_close(x, y)

@@ -196,8 +196,13 @@ class FCOSPoseHead(BaseHead):
     # ------------------------------------------------------------ targets
     @staticmethod
     def flatten_levels(levels: Sequence[Tensor]) -> Tensor:
-        """Per-level (B, *C, H_l, W_l) -> (B, sum(H_l * W_l), *C)."""
-        return torch.cat([x.flatten(-2).movedim(-1, 1) for x in levels], 1)
+        """Per-level (B, *C, H_l, W_l) -> (B, sum(H_l * W_l), *C).
+
+        The dimension moved is named by its positive index: torch's ONNX
+        export writes ``movedim(-1, 1)`` as a ``Transpose`` with a negative
+        ``perm``, which ONNX Runtime rejects."""
+        return torch.cat(
+            [x.flatten(-2).movedim(x.dim() - 2, 1) for x in levels], 1)
 
     def point_strides(self, points: Sequence[Tensor]) -> Tensor:
         """The stride of every location of all levels, (N, )."""
@@ -346,13 +351,14 @@ class FCOSPoseHead(BaseHead):
             ``bboxes`` (N, 4) and ``bbox_scores`` (N, ).
         """
         cfg = {**self.test_cfg, **(test_cfg or {})}
-        selector = PoseCandidateSelector(
-            cfg.get('nms'), cfg.get('max_per_img', 100))
+        selector = self.build_selector(cfg)
+        flip_indices = batch_data_samples[0].metainfo.get(
+            'flip_indices', self.flip_indices)
         views = feats if cfg.get('multiscale_test', False) else [feats]
         per_view = [
             self.get_candidates(
-                self._test_outputs(view, cfg, batch_data_samples, selector),
-                cfg, self._scale_factors(batch_data_samples, i))
+                self.dense_outputs(view, cfg, flip_indices, selector), cfg,
+                self._scale_factors(batch_data_samples, i))
             for i, view in enumerate(views)
         ]
         return [
@@ -362,21 +368,40 @@ class FCOSPoseHead(BaseHead):
             for candidates, sample in zip(zip(*per_view), batch_data_samples)
         ]
 
-    def _test_outputs(self, view, cfg: dict, batch_data_samples: OptSampleList,
+    @staticmethod
+    def build_selector(cfg: dict) -> PoseCandidateSelector:
+        """The selector of a test config (``nms``, ``max_per_img``)."""
+        return PoseCandidateSelector(
+            cfg.get('nms'), cfg.get('max_per_img', 100))
+
+    def dense_outputs(self, view, cfg: dict,
+                      flip_indices: Optional[Sequence[int]],
                       selector: PoseCandidateSelector) -> LevelOutputs:
         """Probabilities and keypoint outputs of one test scale, averaged
-        with the mirror image's with the flip test."""
+        with the mirror image's with the flip test (traceable).
+
+        Args:
+            view: FPN levels (B, C, H_l, W_l); with ``cfg['flip_test']``,
+                [levels, levels of the mirrored input].
+            cfg (dict): The test config.
+            flip_indices (Sequence[int], optional): Keypoint index after a
+                horizontal flip (the data samples' or the head's); needed
+                with the flip test.
+            selector (PoseCandidateSelector): Averages the flip test.
+
+        Returns:
+            tuple: Per level, as :meth:`forward`'s, with probabilities.
+        """
         if not cfg.get('flip_test', False):
             return self._probabilities(view)
         outs, flipped = (self._probabilities(v) for v in view)
-        widths = {c.shape[-1] * s for c, s in zip(outs[0], self.strides)}
+        # int(): sizes are tensors while an ONNX export traces this
+        widths = {int(c.shape[-1]) * s for c, s in zip(outs[0], self.strides)}
         if len(widths) != 1:
             raise ValueError(
                 'the flip test needs an input width divisible by the largest '
                 f'stride {self.strides[-1]} so that mirrored locations '
                 'coincide; pad the input to a multiple of it')
-        flip_indices = batch_data_samples[0].metainfo.get(
-            'flip_indices', self.flip_indices)
         if flip_indices is None:
             raise ValueError('the flip test needs `flip_indices` (in the '
                              'data sample metainfo or the head config)')
@@ -418,13 +443,75 @@ class FCOSPoseHead(BaseHead):
                 factors.append((1 / scale, 1 / scale))
         return factors
 
+    def dense_candidates(self, outs: LevelOutputs) -> dict:
+        """Every location of every level as a candidate person, for a batch
+        (tensor operations only: traceable for ONNX export).
+
+        Args:
+            outs (tuple): Probabilities and keypoint outputs of
+                :meth:`_probabilities` (or their flip-test average).
+
+        Returns:
+            dict: For the A locations of all levels: ``probs`` (B, A), the
+            person probability; ``scores`` (B, A), ``sqrt(cls *
+            centerness)``; ``kpt_outputs`` (B, A, *D); ``points`` (A, 2);
+            ``strides`` (A, ); with the box branch ``bboxes`` (B, A, 4) in
+            input pixels; ``level_sizes``, the ints H_l * W_l.
+        """
+        cls, ctr, kpts, bboxes = outs
+        points = self.level_points(cls)
+        probs = self.flatten_levels(cls)[..., 0].float()
+        dense = dict(
+            probs=probs,
+            scores=(probs * self.flatten_levels(ctr)[..., 0].float()).sqrt(),
+            kpt_outputs=self.flatten_levels(kpts),
+            points=torch.cat(points),
+            strides=self.point_strides(points),
+            level_sizes=[len(p) for p in points])
+        if bboxes is not None:
+            dense['bboxes'] = distance2bbox(
+                dense['points'],
+                self.flatten_levels(bboxes) * dense['strides'][:, None])
+        return dense
+
+    @staticmethod
+    def top_candidates(dense: dict, score_thr: float,
+                       nms_pre: int) -> Tuple[Tensor, Tensor]:
+        """On each level, the ``nms_pre`` best locations by score among
+        those whose person probability exceeds ``score_thr`` (traceable).
+
+        Args:
+            dense (dict): :meth:`dense_candidates`' ``probs``, ``scores``
+                (B, A) and ``level_sizes``.
+            score_thr (float): The threshold on ``probs``.
+            nms_pre (int): Most candidates per level.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``index`` (B, M) into A, per level by
+            decreasing score, and ``valid`` (B, M) bool: whether the
+            location passes the threshold (the valid ones of a level come
+            first). M is the sum over levels of ``min(nms_pre, H_l * W_l)``.
+        """
+        probs, scores = dense['probs'], dense['scores']
+        ranked = torch.where(probs > score_thr, scores,
+                             torch.full_like(scores, -1.0))
+        index, start = [], 0
+        for level in dense['level_sizes']:
+            top = ranked[:, start:start + level].topk(
+                min(nms_pre, level), dim=1)[1]
+            index.append(top + start)
+            start += level
+        index = torch.cat(index, 1)
+        return index, probs.gather(1, index) > score_thr
+
     def get_candidates(
             self, outs: LevelOutputs, cfg: dict,
             factors: Sequence[Tuple[float, float]]) -> List[InstanceData]:
         """The candidate persons of each image at one scale.
 
         On each level, the locations whose person probability exceeds
-        ``score_thr``, the ``nms_pre`` best by ``sqrt(cls * centerness)``.
+        ``score_thr``, the ``nms_pre`` best by ``sqrt(cls * centerness)``
+        (:meth:`dense_candidates`, :meth:`top_candidates`).
 
         Returns:
             list[InstanceData]: Per image, for n candidates: ``scores``
@@ -433,32 +520,22 @@ class FCOSPoseHead(BaseHead):
             (n, 4) with the box branch, all in this scale's input pixels,
             and ``factors`` (n, 2) that map them to the first scale's.
         """
-        cls, ctr, kpts, bboxes = outs
-        points = self.level_points(cls)
-        score_thr = cfg.get('score_thr', 0.05)
-        nms_pre = cfg.get('nms_pre', 1000)
+        dense = self.dense_candidates(outs)
+        index, valid = self.top_candidates(dense, cfg.get('score_thr', 0.05),
+                                           cfg.get('nms_pre', 1000))
         results = []
         for i, factor in enumerate(factors):
-            parts = []
-            for level, stride in enumerate(self.strides):
-                prob = cls[level][i].flatten().float()
-                scores = (prob * ctr[level][i].flatten().float()).sqrt()
-                keep = (prob > score_thr).nonzero()[:, 0]
-                scores, order = scores[keep].sort(descending=True)
-                keep, scores = keep[order[:nms_pre]], scores[:nms_pre]
-                part = InstanceData(
-                    scores=scores,
-                    kpt_outputs=kpts[level][i].flatten(-2).movedim(-1,
-                                                                   0)[keep],
-                    points=points[level][keep],
-                    strides=scores.new_full(scores.shape, stride),
-                    factors=scores.new_tensor(factor).expand(len(keep), 2))
-                if bboxes is not None:
-                    part.bboxes = distance2bbox(
-                        part.points,
-                        bboxes[level][i].flatten(1).t()[keep] * stride)
-                parts.append(part)
-            results.append(InstanceData.cat(parts))
+            keep = index[i][valid[i]]
+            scores = dense['scores'][i, keep]
+            candidates = InstanceData(
+                scores=scores,
+                kpt_outputs=dense['kpt_outputs'][i, keep],
+                points=dense['points'][keep],
+                strides=dense['strides'][keep],
+                factors=scores.new_tensor(factor).expand(len(keep), 2))
+            if 'bboxes' in dense:
+                candidates.bboxes = dense['bboxes'][i, keep]
+            results.append(candidates)
         return results
 
     def decode_candidates(self, candidates: InstanceData) -> Tensor:

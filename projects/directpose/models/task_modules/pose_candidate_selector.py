@@ -91,17 +91,10 @@ class PoseCandidateSelector:
         keypoints = None
         if 'bboxes' not in candidates or self.nms_type == 'oks':
             keypoints = decode(candidates) * factors[:, None]
+        boxes = None
         if 'bboxes' in candidates:
             boxes = candidates.bboxes * factors.repeat(1, 2)
-        else:
-            boxes = torch.cat(
-                [keypoints.min(1).values,
-                 keypoints.max(1).values], -1)
-        w, h = input_size
-        boxes = torch.stack([
-            boxes[:, 0].clamp(0, w), boxes[:, 1].clamp(0, h),
-            boxes[:, 2].clamp(0, w), boxes[:, 3].clamp(0, h)
-        ], -1)
+        boxes = self.person_boxes(boxes, keypoints, input_size)
         scores = candidates.scores
         keep = self._nms(scores, keypoints, boxes)[:self.max_per_img]
         if keypoints is None:
@@ -113,6 +106,31 @@ class PoseCandidateSelector:
             keypoint_scores=scores[keep, None].expand(-1, keypoints.shape[1]),
             bboxes=boxes[keep],
             bbox_scores=scores[keep]).numpy()
+
+    @staticmethod
+    def person_boxes(boxes: Optional[Tensor], keypoints: Optional[Tensor],
+                     input_size: Sequence[float]) -> Tensor:
+        """The boxes NMS compares: the predicted ones, or without a box
+        branch the extent of the keypoints, clipped to the image (tensor
+        operations only: traceable for ONNX export).
+
+        Args:
+            boxes (Tensor, optional): (..., 4) as (x1, y1, x2, y2).
+            keypoints (Tensor, optional): (..., K, 2), used without boxes.
+            input_size (Sequence[float]): ``(w, h)`` to clip to.
+
+        Returns:
+            Tensor: (..., 4).
+        """
+        if boxes is None:
+            boxes = torch.cat(
+                [keypoints.min(-2).values,
+                 keypoints.max(-2).values], -1)
+        w, h = input_size
+        return torch.stack([
+            boxes[..., 0].clamp(0, w), boxes[..., 1].clamp(0, h),
+            boxes[..., 2].clamp(0, w), boxes[..., 3].clamp(0, h)
+        ], -1)
 
     def _nms(self, scores: Tensor, keypoints: Optional[Tensor],
              boxes: Tensor) -> Tensor:
