@@ -74,7 +74,6 @@ model = dict(
         feat_channels=64,
         stacked_convs=2,
         norm_cfg=gn,
-        assign_by='bbox',
         kpt_predictor=dict(group_channels=16, use_scale=True),
         heatmap_branch=dict(feat_channels=32, norm_cfg=gn)),
     test_cfg=dict(max_per_img=20))
