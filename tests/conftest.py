@@ -1,17 +1,29 @@
 """Shared fixtures. ``import directpose`` comes first: it makes mmcv.ops
-importable on mmcv-lite before any test imports mmpose.models."""
+importable on mmcv-lite before any test imports mmpose.models.
+
+The tests import the package of the checkout they are in, and so do the
+tools they start, even when the environment's editable install points at
+another checkout (a git worktree sharing a virtual environment)."""
 import copy
+import os
 import os.path as osp
+import sys
 
-import pytest
-from mmpose.utils import register_all_modules
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+_PACKAGE_ROOT = osp.join(REPO_ROOT, 'projects')
+sys.path.insert(0, _PACKAGE_ROOT)
+os.environ['PYTHONPATH'] = os.pathsep.join(
+    p for p in (_PACKAGE_ROOT, os.environ.get('PYTHONPATH')) if p)
 
-import directpose  # noqa: F401
+# isort: split
+import pytest  # noqa: E402
+from mmpose.utils import register_all_modules  # noqa: E402
+
+import directpose  # noqa: F401,E402
 
 # registry look-ups by name (transforms, models) resolve in mmpose's scope
 register_all_modules(init_default_scope=True)
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 
 
