@@ -6,6 +6,8 @@ from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .checkpoint import (UnsafeCheckpointError, load_weights_only,
                          register_safe_loader)
+from .checkpoint_rotation import (DeferredRemovalBackend,
+                                  install_checkpoint_rotation)
 from .config_checks import ConfigError, check_config
 from .hooks import EpochSeedHook, NonFiniteLossHook, SafeCheckpointHook
 from .launch import setup_cpu_distributed
@@ -13,7 +15,8 @@ from .runner import build_runner, load_config
 
 __all__ = [
     'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
-    'check_config', 'EpochSeedHook', 'NonFiniteLossHook',
+    'check_config', 'DeferredRemovalBackend', 'EpochSeedHook',
+    'install_checkpoint_rotation', 'NonFiniteLossHook',
     'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
     'setup_cpu_distributed'
