@@ -34,7 +34,7 @@ from directpose.evaluation import (KEYPOINT_MAX_DETS, SubmissionError,
                                    annotations_as_results,
                                    evaluate_keypoint_results, keep_top_scored,
                                    load_image_ids, results_file_name,
-                                   write_results_file, zip_results_file)
+                                   write_results_file, write_submission)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -170,16 +170,19 @@ def main():
               f'{dropped} lower-scored ones dropped')
     name = args.name or osp.splitext(osp.basename(args.config))[0]
     path = osp.join(args.out_dir, results_file_name(split, name))
+    # test-dev: the JSON and the zip to upload, always a matching pair
+    write = write_submission if args.split == 'test-dev' else \
+        write_results_file
     try:
-        write_results_file(results, path, image_ids, meta['num_keypoints'],
-                           args.max_dets)
+        written = write(results, path, image_ids, meta['num_keypoints'],
+                        args.max_dets)
     except SubmissionError as exc:
         sys.exit(f'not written: {exc}')
     print(f'{len(results)} persons on {len(image_ids)} images -> {path}')
 
     if args.split == 'test-dev':
-        print(f'upload {zip_results_file(path)} to the COCO keypoint '
-              'challenge (test-dev2017)')
+        print(f'upload {written} to the COCO keypoint challenge '
+              '(test-dev2017)')
         return
     metrics = evaluate_keypoint_results(
         path,
