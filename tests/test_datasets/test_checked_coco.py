@@ -284,6 +284,24 @@ def test_malformed_entries_name_file_and_entry(data, edit, expected):
     assert 'annotations/train.json' in str(info.value)
 
 
+@pytest.mark.parametrize('test_mode', [False, True], ids=['train', 'test'])
+def test_an_empty_image_list_is_named(data, test_mode):
+    # was numpy's 'need at least one array to concatenate'
+    split = 'val' if test_mode else 'train'
+    _edit(data, lambda coco: coco.update(images=[], annotations=[]), split)
+    with pytest.raises(AnnotationError, match=f"{split}.json lists no images"):
+        _dataset(data, split, test_mode=test_mode)
+
+
+def test_training_without_any_usable_person_is_named(data):
+    _edit(
+        data, lambda coco:
+        [a.update(bbox=[0, 0, 0, 0]) for a in coco['annotations']])
+    with pytest.raises(
+            AnnotationError, match='none of its 8 images has a usable person'):
+        _dataset(data)
+
+
 def test_an_image_list_without_annotations_is_enough_for_testing(data):
     _edit(data, lambda coco: coco.pop('annotations'), split='val')
     assert len(_dataset(data, 'val', test_mode=True)) == 4

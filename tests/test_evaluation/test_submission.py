@@ -42,6 +42,9 @@ def test_image_list_ids(tmp_path):
         load_image_ids(str(path))
     with pytest.raises(FileNotFoundError):
         load_image_ids(str(tmp_path / 'absent.json'))
+    path.write_text(json.dumps({'images': []}))  # was a numpy error later
+    with pytest.raises(SubmissionError, match='"images" list is empty'):
+        load_image_ids(str(path))
 
 
 def test_valid_results_pass():

@@ -50,7 +50,9 @@ class CheckedDatasetMixin:
       keypoints outside their image are made invisible, and both are
       reported in one warning per file with the annotation ids;
     * in training, images without a person are not used (as in mmpose) and
-      counted in the log.
+      counted in the log;
+    * a file without images, or, in training, without a usable person,
+      raises :class:`AnnotationError`.
 
     When a sample is loaded, a missing or undecodable image is skipped with a
     warning in training, and raises :class:`ImageLoadError` in test mode
@@ -70,6 +72,15 @@ class CheckedDatasetMixin:
             raise AnnotationError(self._explain(exc)) from exc
         self._check_top_level()
         self._log_report()
+        if not images:
+            raise AnnotationError(
+                f"{self.ann_file} lists no images ('images' is empty): there "
+                f"is nothing to {'test' if self.test_mode else 'train'} on.")
+        if not instances and not self.test_mode:
+            raise AnnotationError(
+                f'{self.ann_file}: none of its {len(images)} images has a '
+                'usable person annotation (see the warnings above): there is '
+                'nothing to train on.')
         return instances, images
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:

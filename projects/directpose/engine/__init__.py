@@ -4,8 +4,8 @@ Importing them changes nothing; :func:`directpose.install` installs the
 safe loader and the atomic writes."""
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .autocast_optim_wrapper import AutocastOptimWrapper
-from .checkpoint import (UnsafeCheckpointError, load_weights_only,
-                         register_safe_loader)
+from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
+                         load_weights_only, register_safe_loader)
 from .checkpoint_rotation import (DeferredRemovalBackend,
                                   install_checkpoint_rotation)
 from .config_checks import ConfigError, check_config
@@ -15,8 +15,8 @@ from .runner import build_runner, load_config
 
 __all__ = [
     'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
-    'check_config', 'DeferredRemovalBackend', 'EpochSeedHook',
-    'install_checkpoint_rotation', 'NonFiniteLossHook',
+    'CorruptCheckpointError', 'check_config', 'DeferredRemovalBackend',
+    'EpochSeedHook', 'install_checkpoint_rotation', 'NonFiniteLossHook',
     'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
     'setup_cpu_distributed'

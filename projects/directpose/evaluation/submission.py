@@ -51,6 +51,10 @@ def load_image_ids(image_list_file: str) -> List[int]:
         raise SubmissionError(
             f'{image_list_file}: expected a JSON object with an "images" '
             'list (e.g. image_info_test-dev2017.json)')
+    if not images:
+        raise SubmissionError(
+            f'{image_list_file}: its "images" list is empty: there is no '
+            'image to predict')
     try:
         return [int(image['id']) for image in images]
     except (KeyError, TypeError, ValueError) as exc:
