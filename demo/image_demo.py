@@ -16,7 +16,7 @@ import directpose  # first: it installs the mmcv.ops stand-in
 import mmcv
 from mmpose.apis import inference_bottomup
 
-from directpose.apis import draw_predictions, init_model
+from directpose.apis import draw_predictions, image_files, init_model
 
 directpose.install()  # the patches of directpose.patches, logged once
 
@@ -48,8 +48,12 @@ def parse_args():
 
 def main():
     args = parse_args()
-    if not osp.isfile(args.image):
-        raise SystemExit(f'image {args.image} not found')
+    try:
+        images = image_files(args.image)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f'error: {exc}')
+    if images != [args.image]:
+        raise SystemExit(f'error: {args.image} is a folder: give one image')
     model = init_model(args.config, args.checkpoint, device=args.device)
     sample = inference_bottomup(model, args.image)[0]
     image = mmcv.imread(args.image, channel_order='rgb')

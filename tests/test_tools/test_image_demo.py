@@ -61,6 +61,28 @@ def test_demo_draws_an_image(method, demo, repo_root, synthetic_coco, tmp_path,
     assert drawn.shape == cv2.imread(image).shape
 
 
+@pytest.mark.parametrize(
+    'make, message', [
+        (lambda p: p.mkdir(), 'is a folder without image files'),
+        (lambda p: p.write_text('hello'), 'is not an image file'),
+        (lambda p: p.write_bytes(b''), 'is an empty file'),
+    ],
+    ids=['empty folder', 'text file', 'empty file'])
+def test_demo_names_bad_input_before_building_a_model(demo, tmp_path,
+                                                      monkeypatch, make,
+                                                      message):
+    bad = tmp_path / 'input.jpg'
+    make(bad)
+    monkeypatch.setattr(demo, 'init_model',
+                        lambda *a, **k: pytest.fail('model was built'))
+    monkeypatch.setattr(sys, 'argv',
+                        ['image_demo.py', 'config.py', 'ckpt.pth',
+                         str(bad)])
+    with pytest.raises(SystemExit, match=message) as info:
+        demo.main()
+    assert str(bad) in str(info.value)
+
+
 def fake_model():
     meta = parse_pose_metainfo(
         dict(from_file='configs/_base_/datasets/coco.py'))
