@@ -17,6 +17,7 @@ import mmcv
 from mmpose.apis import inference_bottomup
 
 from directpose.apis import draw_predictions, image_files, init_model
+from directpose.engine import CheckpointMismatchError
 
 directpose.install()  # the patches of directpose.patches, logged once
 
@@ -43,6 +44,11 @@ def parse_args():
     parser.add_argument('--thickness', type=int, default=1)
     parser.add_argument(
         '--draw-bbox', action='store_true', help='also draw the boxes')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='use the checkpoint even if its weights do not fit the model '
+        '(a warning instead of an error; see docs/robustness.md)')
     return parser.parse_args()
 
 
@@ -54,7 +60,14 @@ def main():
         raise SystemExit(f'error: {exc}')
     if images != [args.image]:
         raise SystemExit(f'error: {args.image} is a folder: give one image')
-    model = init_model(args.config, args.checkpoint, device=args.device)
+    try:
+        model = init_model(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            allow_partial_load=args.allow_partial_load)
+    except CheckpointMismatchError as exc:
+        raise SystemExit(f'error: {exc}')
     sample = inference_bottomup(model, args.image)[0]
     image = mmcv.imread(args.image, channel_order='rgb')
     drawn = draw_predictions(

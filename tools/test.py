@@ -6,7 +6,8 @@ from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 import directpose
-from directpose.engine import build_runner, load_config
+from directpose.engine import (build_runner, check_checkpoint_fits,
+                               load_config)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -25,6 +26,11 @@ def parse_args():
         nargs='+',
         action=DictAction,
         help='override config settings, as key=value pairs')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='test even if the checkpoint\'s weights do not fit the model '
+        '(a warning instead of an error; see docs/robustness.md)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -60,6 +66,8 @@ def main():
             evaluators = [evaluators]
         cfg.test_evaluator = [*evaluators, dump]
     runner = build_runner(cfg, phase='test')
+    check_checkpoint_fits(runner.model, args.checkpoint,
+                          args.allow_partial_load)
     if args.out:
         runner.register_hook(_SaveMetrics(args.out), 'LOWEST')
     runner.test()

@@ -6,6 +6,8 @@ from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .autocast_optim_wrapper import AutocastOptimWrapper
 from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
                          load_weights_only, register_safe_loader)
+from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits,
+                             compare_state_dicts)
 from .checkpoint_rotation import (DeferredRemovalBackend,
                                   install_checkpoint_rotation)
 from .config_checks import ConfigError, check_config
@@ -14,7 +16,8 @@ from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
 
 __all__ = [
-    'AtomicLocalBackend', 'AutocastOptimWrapper', 'ConfigError',
+    'AtomicLocalBackend', 'AutocastOptimWrapper', 'CheckpointMismatchError',
+    'check_checkpoint_fits', 'compare_state_dicts', 'ConfigError',
     'CorruptCheckpointError', 'check_config', 'DeferredRemovalBackend',
     'EpochSeedHook', 'install_checkpoint_rotation', 'NonFiniteLossHook',
     'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
