@@ -15,10 +15,8 @@ survive the score threshold) are not. See ``docs/comparative_study.md``.
 import argparse
 import warnings
 
-from mmengine.config import DictAction
-
 import directpose
-from directpose.engine import load_config
+from directpose.engine import add_cfg_options_argument, load_config
 from directpose.study.benchmark import benchmark, format_benchmark
 from directpose.study.speed import SpeedMeter
 from directpose.utils import write_json_atomic
@@ -49,11 +47,7 @@ def parse_args():
         help='persons per image of the throughput batches')
     parser.add_argument('--device', default='auto')
     parser.add_argument('--out', help='also write the numbers to this JSON')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 

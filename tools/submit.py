@@ -25,12 +25,11 @@ import tempfile
 import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
-from mmengine.config import DictAction
 from mmpose.apis.inference import dataset_meta_from_config
 
 from directpose.apis import resolve_checkpoint
-from directpose.engine import (build_runner, check_checkpoint_fits,
-                               load_config)
+from directpose.engine import (add_cfg_options_argument, build_runner,
+                               check_checkpoint_fits, load_config)
 from directpose.evaluation import (KEYPOINT_MAX_DETS, SubmissionError,
                                    annotations_as_results,
                                    evaluate_keypoint_results, keep_top_scored,
@@ -89,11 +88,7 @@ def parse_args():
         help='predict even if the checkpoint\'s weights do not fit the '
         'model (a warning instead of an error; see docs/robustness.md)')
     parser.add_argument('--work-dir', help='where the test run logs go')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+    add_cfg_options_argument(parser)
     args = parser.parse_args()
     if args.ground_truth and args.split != 'eval':
         parser.error('--ground-truth needs --split eval (test-dev has no '

@@ -2,12 +2,11 @@
 import argparse
 import os
 
-from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 import directpose
-from directpose.engine import (build_runner, check_checkpoint_fits,
-                               load_config)
+from directpose.engine import (add_cfg_options_argument, build_runner,
+                               check_checkpoint_fits, load_config)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -21,11 +20,7 @@ def parse_args():
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument(
         '--dump', help='dump the predictions to this .pkl file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+    add_cfg_options_argument(parser)
     parser.add_argument(
         '--allow-partial-load',
         action='store_true',

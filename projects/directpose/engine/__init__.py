@@ -4,6 +4,8 @@ Importing them changes nothing; :func:`directpose.install` installs the
 safe loader and the atomic writes."""
 from .atomic_writes import AtomicLocalBackend, install_atomic_writes
 from .autocast_optim_wrapper import AutocastOptimWrapper
+from .cfg_options import (CfgOptionsAction, add_cfg_options_argument,
+                          check_cfg_options)
 from .checkpoint import (CorruptCheckpointError, UnsafeCheckpointError,
                          load_weights_only, register_safe_loader)
 from .checkpoint_fit import (CheckpointMismatchError, check_checkpoint_fits,
@@ -16,7 +18,8 @@ from .launch import setup_cpu_distributed
 from .runner import build_runner, load_config
 
 __all__ = [
-    'AtomicLocalBackend', 'AutocastOptimWrapper', 'CheckpointMismatchError',
+    'add_cfg_options_argument', 'AtomicLocalBackend', 'AutocastOptimWrapper',
+    'CfgOptionsAction', 'check_cfg_options', 'CheckpointMismatchError',
     'check_checkpoint_fits', 'compare_state_dicts', 'ConfigError',
     'CorruptCheckpointError', 'check_config', 'DeferredRemovalBackend',
     'EpochSeedHook', 'install_checkpoint_rotation', 'NonFiniteLossHook',
