@@ -31,7 +31,6 @@ def write_study(path, root, work_dir, repo_root, runs=1):
     methods = [
         dict(name=name, config=osp.join(repo_root, config))
         for name, config in METHODS.items()
-        if osp.isfile(osp.join(repo_root, config))
     ]
     options = {
         'train_cfg.max_epochs': 1,  # 8 images, batch 4: two iterations
@@ -113,3 +112,20 @@ def test_missing_config_gives_a_clear_error_row(tmp_path, synthetic_coco):
     assert 'configs/none/ghost.py does not exist' in results[0]['error']
     with open(tmp_path / 'work' / 'results.md') as f:
         assert 'Ghost** failed' in f.read()
+
+
+def test_a_method_without_its_config_is_a_failed_row(tmp_path, repo_root):
+    """Reported, not dropped: compare.py then exits 1
+    (tests/test_tools/test_command_lines.py)."""
+    path = tmp_path / 'study.py'
+    path.write_text(f'work_dir = {str(tmp_path / "work")!r}\n'
+                    'methods = [dict(name="Gone", config="gone.py")]\n')
+    stream = io.StringIO()
+    results = run_study(load_study(str(path)), stream=stream)
+    assert results == [
+        dict(
+            name='Gone',
+            error=f"{path}: method 'Gone': config file gone.py does not "
+            'exist')
+    ]
+    assert 'Gone' in (tmp_path / 'work' / 'results.md').read_text()
