@@ -61,6 +61,7 @@ def study(tmp_path_factory, synthetic_coco, repo_root):
     return spec, results, stream.getvalue()
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_micro_study_table_has_a_row_per_method(study):
     spec, results, log = study
     names = [m.name for m in spec.methods]
@@ -84,6 +85,7 @@ def test_micro_study_table_has_a_row_per_method(study):
         assert osp.getsize(osp.join(spec.work_dir, plot)) > 1000
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_rerun_skips_finished_methods(study):
     spec, first, _ = study
     stream = io.StringIO()
@@ -92,6 +94,7 @@ def test_rerun_skips_finished_methods(study):
     assert again == first
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_changed_method_is_not_finished(study):
     spec, _, _ = study
     name = spec.methods[0].name
@@ -112,20 +115,3 @@ def test_missing_config_gives_a_clear_error_row(tmp_path, synthetic_coco):
     assert 'configs/none/ghost.py does not exist' in results[0]['error']
     with open(tmp_path / 'work' / 'results.md') as f:
         assert 'Ghost** failed' in f.read()
-
-
-def test_a_method_without_its_config_is_a_failed_row(tmp_path, repo_root):
-    """Reported, not dropped: compare.py then exits 1
-    (tests/test_tools/test_command_lines.py)."""
-    path = tmp_path / 'study.py'
-    path.write_text(f'work_dir = {str(tmp_path / "work")!r}\n'
-                    'methods = [dict(name="Gone", config="gone.py")]\n')
-    stream = io.StringIO()
-    results = run_study(load_study(str(path)), stream=stream)
-    assert results == [
-        dict(
-            name='Gone',
-            error=f"{path}: method 'Gone': config file gone.py does not "
-            'exist')
-    ]
-    assert 'Gone' in (tmp_path / 'work' / 'results.md').read_text()
