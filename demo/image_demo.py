@@ -15,7 +15,6 @@ tools/deploy/export_onnx.py. A folder's images are predicted in batches of
 ``--out-dir``.
 """
 import argparse
-import os
 import os.path as osp
 
 import directpose  # first: it installs the mmcv.ops stand-in
@@ -24,11 +23,11 @@ import directpose  # first: it installs the mmcv.ops stand-in
 import mmcv
 from tqdm import tqdm
 
-from directpose.apis import (OnnxPoseModel, draw_predictions, init_model,
-                             iter_inference_batches, resolve_config)
+from directpose.apis import (OnnxPoseModel, draw_predictions, image_files,
+                             init_model, iter_inference_batches,
+                             resolve_config)
+from directpose.engine import CheckpointMismatchError
 from directpose.evaluation import write_results_file
-
-IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 directpose.install()  # the patches of directpose.patches, logged once
 
@@ -65,6 +64,11 @@ def parse_args(argv=None):
     parser.add_argument('--thickness', type=int, default=1)
     parser.add_argument(
         '--draw-bbox', action='store_true', help='also draw the boxes')
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='use the checkpoint even if its weights do not fit the model '
+        '(a warning instead of an error; see docs/robustness.md)')
     return parser.parse_args(argv)
 
 
@@ -75,18 +79,11 @@ def load_model(args):
             args.checkpoint,
             device=args.device,
             config=resolve_config(args.config))
-    return init_model(args.config, args.checkpoint, device=args.device)
-
-
-def folder_images(folder: str) -> list:
-    """The image files of a folder (not its subfolders), sorted."""
-    names = sorted(
-        name for name in os.listdir(folder)
-        if name.lower().endswith(IMAGE_EXTENSIONS))
-    if not names:
-        raise SystemExit(f'no image ({", ".join(IMAGE_EXTENSIONS)}) in '
-                         f'{folder}')
-    return [osp.join(folder, name) for name in names]
+    return init_model(
+        args.config,
+        args.checkpoint,
+        device=args.device,
+        allow_partial_load=args.allow_partial_load)
 
 
 def image_ids(paths: list) -> list:
@@ -132,8 +129,7 @@ def draw(model, args, path: str, sample, out_file: str) -> None:
     mmcv.imwrite(mmcv.rgb2bgr(drawn), out_file)
 
 
-def run_folder(model, args) -> None:
-    paths = folder_images(args.input)
+def run_folder(model, args, paths: list) -> None:
     ids = image_ids(paths)
     name = osp.basename(osp.normpath(args.input))
     out_dir = args.out_dir or f'vis_{name}'
@@ -160,14 +156,19 @@ def run_folder(model, args) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.exists(args.input):
-        raise SystemExit(f'{args.input} not found')
+    try:  # bad input is named before a model is built
+        paths = image_files(args.input)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SystemExit(f'error: {exc}')
     if args.batch_size < 1:
         raise SystemExit(
             f'--batch-size must be 1 or more, got {args.batch_size}')
-    model = load_model(args)
+    try:
+        model = load_model(args)
+    except CheckpointMismatchError as exc:
+        raise SystemExit(f'error: {exc}')
     if osp.isdir(args.input):
-        run_folder(model, args)
+        run_folder(model, args, paths)
         return
     sample = next(iter_inference_batches(model, [args.input], 1))[0]
     out_file = args.out_file or f'vis_{osp.basename(args.input)}'

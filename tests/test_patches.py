@@ -12,6 +12,11 @@ from directpose.compat import uses_mmcv_ops_fallback, xtcocotools_mask_works
 from directpose.engine import AtomicLocalBackend, load_weights_only
 
 
+def _rotation_patched():
+    return hasattr(checkpoint_hook.CheckpointHook._save_checkpoint_with_step,
+                   '__directpose_original__')
+
+
 def test_install_is_idempotent_and_logs_once(monkeypatch):
     logged = []
     monkeypatch.setattr(patches, 'print_log',
@@ -37,6 +42,7 @@ def test_uninstall_reverts_and_install_reapplies(monkeypatch):
         assert CheckpointLoader._schemes[''] is not load_weights_only
         assert type(get_file_backend('/tmp/x')) is LocalBackend
         assert 'open' not in vars(checkpoint_hook)
+        assert not _rotation_patched()
     finally:
         names = directpose.install()
     assert names == [
@@ -48,3 +54,4 @@ def test_uninstall_reverts_and_install_reapplies(monkeypatch):
     assert CheckpointLoader._schemes[''] is load_weights_only
     assert type(get_file_backend('/tmp/x')) is AtomicLocalBackend
     assert 'open' in vars(checkpoint_hook)
+    assert _rotation_patched()

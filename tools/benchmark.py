@@ -19,13 +19,12 @@ import sys
 import warnings
 
 import torch
-from mmengine.config import DictAction
 
 import directpose
 from directpose.benchmark import (BACKENDS, SpeedMeter, benchmark,
                                   format_benchmark)
 from directpose.deploy import ExportError
-from directpose.engine import load_config
+from directpose.engine import add_cfg_options_argument, load_config
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -65,11 +64,7 @@ def parse_args():
         help='CPU threads of both backends (default: PyTorch\'s, i.e. '
         'OMP_NUM_THREADS or the cores)')
     parser.add_argument('--out', help='also write the numbers to this JSON')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+    add_cfg_options_argument(parser)
     return parser.parse_args()
 
 

@@ -25,16 +25,16 @@ import tempfile
 import directpose  # first: it installs the mmcv.ops stand-in
 
 # isort: split
-from mmengine.config import DictAction
 from mmpose.apis.inference import dataset_meta_from_config
 
 from directpose.apis import resolve_checkpoint
-from directpose.engine import build_runner, load_config
+from directpose.engine import (add_cfg_options_argument, build_runner,
+                               check_checkpoint_fits, load_config)
 from directpose.evaluation import (KEYPOINT_MAX_DETS, SubmissionError,
                                    annotations_as_results,
                                    evaluate_keypoint_results, keep_top_scored,
                                    load_image_ids, results_file_name,
-                                   write_results_file, zip_results_file)
+                                   write_results_file, write_submission)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -82,12 +82,13 @@ def parse_args():
         type=int,
         default=KEYPOINT_MAX_DETS,
         help='persons kept per image, best-scored first')
-    parser.add_argument('--work-dir', help='where the test run logs go')
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+        '--allow-partial-load',
+        action='store_true',
+        help='predict even if the checkpoint\'s weights do not fit the '
+        'model (a warning instead of an error; see docs/robustness.md)')
+    parser.add_argument('--work-dir', help='where the test run logs go')
+    add_cfg_options_argument(parser)
     args = parser.parse_args()
     if args.ground_truth and args.split != 'eval':
         parser.error('--ground-truth needs --split eval (test-dev has no '
@@ -124,9 +125,12 @@ def split_name(ann_file: str) -> str:
     return re.sub(r'[^A-Za-z0-9.-]+', '-', name)
 
 
-def predict(cfg, checkpoint: str, evaluator: dict, ann_file: str) -> list:
+def predict(cfg, checkpoint: str, evaluator: dict, ann_file: str,
+            allow_partial_load: bool) -> list:
     """Run the config's test loop; its CocoMetric (``format_only``: scores
-    and NMS as configured, no evaluation) writes the raw results."""
+    and NMS as configured, no evaluation) writes the raw results. A
+    checkpoint that does not fit the model is an error unless
+    ``allow_partial_load``."""
     with tempfile.TemporaryDirectory() as tmp:
         prefix = osp.join(tmp, 'raw')
         cfg.test_evaluator = dict(
@@ -135,7 +139,9 @@ def predict(cfg, checkpoint: str, evaluator: dict, ann_file: str) -> list:
             format_only=True,
             outfile_prefix=prefix)
         cfg.load_from = resolve_checkpoint(checkpoint)
-        build_runner(cfg).test()
+        runner = build_runner(cfg)
+        check_checkpoint_fits(runner.model, cfg.load_from, allow_partial_load)
+        runner.test()
         with open(f'{prefix}.keypoints.json') as f:
             return json.load(f)
 
@@ -163,23 +169,27 @@ def main():
     if args.ground_truth:
         results = annotations_as_results(ann_file)
     else:
-        results = predict(cfg, args.checkpoint, evaluator, ann_file)
+        results = predict(cfg, args.checkpoint, evaluator, ann_file,
+                          args.allow_partial_load)
     results, dropped = keep_top_scored(results, args.max_dets)
     if dropped:
         print(f'kept the {args.max_dets} best-scored persons per image: '
               f'{dropped} lower-scored ones dropped')
     name = args.name or osp.splitext(osp.basename(args.config))[0]
     path = osp.join(args.out_dir, results_file_name(split, name))
+    # test-dev: the JSON and the zip to upload, always a matching pair
+    write = write_submission if args.split == 'test-dev' else \
+        write_results_file
     try:
-        write_results_file(results, path, image_ids, meta['num_keypoints'],
-                           args.max_dets)
+        written = write(results, path, image_ids, meta['num_keypoints'],
+                        args.max_dets)
     except SubmissionError as exc:
         sys.exit(f'not written: {exc}')
     print(f'{len(results)} persons on {len(image_ids)} images -> {path}')
 
     if args.split == 'test-dev':
-        print(f'upload {zip_results_file(path)} to the COCO keypoint '
-              'challenge (test-dev2017)')
+        print(f'upload {written} to the COCO keypoint challenge '
+              '(test-dev2017)')
         return
     metrics = evaluate_keypoint_results(
         path,

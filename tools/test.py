@@ -2,11 +2,11 @@
 import argparse
 import os
 
-from mmengine.config import DictAction
 from mmengine.hooks import Hook
 
 import directpose
-from directpose.engine import build_runner, load_config
+from directpose.engine import (add_cfg_options_argument, build_runner,
+                               check_checkpoint_fits, load_config)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -20,11 +20,12 @@ def parse_args():
     parser.add_argument('--out', help='write the metrics to this JSON file')
     parser.add_argument(
         '--dump', help='dump the predictions to this .pkl file')
+    add_cfg_options_argument(parser)
     parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+        '--allow-partial-load',
+        action='store_true',
+        help='test even if the checkpoint\'s weights do not fit the model '
+        '(a warning instead of an error; see docs/robustness.md)')
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -60,6 +61,8 @@ def main():
             evaluators = [evaluators]
         cfg.test_evaluator = [*evaluators, dump]
     runner = build_runner(cfg, phase='test')
+    check_checkpoint_fits(runner.model, args.checkpoint,
+                          args.allow_partial_load)
     if args.out:
         runner.register_hook(_SaveMetrics(args.out), 'LOWEST')
     runner.test()

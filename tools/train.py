@@ -2,10 +2,9 @@
 import argparse
 import os
 
-from mmengine.config import DictAction
-
 import directpose
-from directpose.engine import build_runner, load_config
+from directpose.engine import (add_cfg_options_argument, build_runner,
+                               load_config)
 
 directpose.install()  # the patches of directpose.patches, logged once
 
@@ -30,11 +29,7 @@ def parse_args():
         '--auto-scale-lr',
         action='store_true',
         help='scale the learning rate by the actual total batch size')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config settings, as key=value pairs')
+    add_cfg_options_argument(parser)
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],

@@ -20,6 +20,10 @@ patches once and logs once what it replaced:
   ``last_checkpoint``: written atomically (through a temporary file), so a
   killed job leaves the old file or the new one
   (:mod:`directpose.engine.atomic_writes`).
+* ``CheckpointHook``'s removal of old checkpoints (``max_keep_ckpts``, the
+  previous best): done after the new checkpoint and ``last_checkpoint`` are
+  written, not before, so a killed job always leaves one to resume from
+  (:mod:`directpose.engine.checkpoint_rotation`).
 
 :func:`uninstall` reverts them (modules imported meanwhile keep the
 references they took, e.g. mmcv.ops' kernels); :func:`installed` lists the
@@ -80,6 +84,11 @@ PATCHES = [
           'atomic writes through a temporary file',
           _call('engine.atomic_writes', 'install_atomic_writes'),
           _call('engine.atomic_writes', 'uninstall_atomic_writes')),
+    Patch("mmengine CheckpointHook's removal of old checkpoints",
+          'after the new checkpoint and last_checkpoint are written',
+          _call('engine.checkpoint_rotation', 'install_checkpoint_rotation'),
+          _call('engine.checkpoint_rotation',
+                'uninstall_checkpoint_rotation')),
 ]
 _installed: List[Patch] = []
 

@@ -99,6 +99,7 @@ def run(args):
     return proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_tiny_config_trains_and_tests_with_multiscale(synthetic_coco,
                                                       tmp_path):
     work_dir = str(tmp_path / 'train')

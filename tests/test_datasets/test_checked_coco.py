@@ -220,6 +220,38 @@ def test_a_category_other_than_the_person_names_the_annotation(data):
     assert "'category_id' is 0" in str(info.value)
 
 
+@pytest.mark.parametrize('test_mode', [False, True], ids=['train', 'test'])
+@pytest.mark.parametrize(
+    'field, index, value, where', [
+        ('keypoints', 3, float('nan'), 'at keypoint(s) [1]'),
+        ('keypoints', 50, float('inf'), 'at keypoint(s) [16]'),
+        ('bbox', 2, float('nan'), 'at position(s) [2]'),
+        ('area', None, float('-inf'), 'at position(s) [0]'),
+    ],
+    ids=['nan keypoint', 'inf visibility', 'nan bbox', 'inf area'])
+def test_non_finite_values_name_file_and_annotation(data, test_mode, field,
+                                                    index, value, where):
+    # NaN passes every range check: it reached the losses in training and
+    # counted as a match in xtcocotools' evaluation
+    split = 'val' if test_mode else 'train'
+
+    def edit(coco):
+        ann = coco['annotations'][2]
+        if index is None:
+            ann[field] = value
+        else:
+            ann[field][index] = value
+
+    coco = _edit(data, edit, split=split)  # json writes NaN and Infinity
+    with pytest.raises(AnnotationError) as info:
+        _dataset(data, split, test_mode=test_mode)
+    message = str(info.value)
+    assert f"{split}.json: annotation id {coco['annotations'][2]['id']}" \
+        in message
+    assert f"'{field}' has non-finite values (NaN or infinity) {where}" \
+        in message
+
+
 def test_coco_file_in_a_crowdpose_dataset_is_a_keypoint_count_error(data):
     with pytest.raises(AnnotationError, match='has 14 keypoints'):
         _dataset(data, cls=CheckedCrowdPoseDataset)
@@ -250,6 +282,24 @@ def test_malformed_entries_name_file_and_entry(data, edit, expected):
             as info:
         _dataset(data)
     assert 'annotations/train.json' in str(info.value)
+
+
+@pytest.mark.parametrize('test_mode', [False, True], ids=['train', 'test'])
+def test_an_empty_image_list_is_named(data, test_mode):
+    # was numpy's 'need at least one array to concatenate'
+    split = 'val' if test_mode else 'train'
+    _edit(data, lambda coco: coco.update(images=[], annotations=[]), split)
+    with pytest.raises(AnnotationError, match=f"{split}.json lists no images"):
+        _dataset(data, split, test_mode=test_mode)
+
+
+def test_training_without_any_usable_person_is_named(data):
+    _edit(
+        data, lambda coco:
+        [a.update(bbox=[0, 0, 0, 0]) for a in coco['annotations']])
+    with pytest.raises(
+            AnnotationError, match='none of its 8 images has a usable person'):
+        _dataset(data)
 
 
 def test_an_image_list_without_annotations_is_enough_for_testing(data):

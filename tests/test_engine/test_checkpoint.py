@@ -9,8 +9,8 @@ import torch
 from mmengine.logging import HistoryBuffer, MessageHub
 from mmengine.runner import load_checkpoint
 
-from directpose.engine import (SafeCheckpointHook, UnsafeCheckpointError,
-                               load_weights_only)
+from directpose.engine import (CorruptCheckpointError, SafeCheckpointHook,
+                               UnsafeCheckpointError, load_weights_only)
 
 
 class _RunsCode:
@@ -69,6 +69,29 @@ def test_mmengine_load_checkpoint_uses_the_safe_loader(crafted_checkpoint):
 def test_missing_checkpoint_names_the_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         load_weights_only(str(tmp_path / 'nope.pth'))
+
+
+def _truncated(path):
+    torch.save({'state_dict': {'w': torch.ones(1000)}}, path)
+    path.write_bytes(path.read_bytes()[:2000])
+
+
+@pytest.mark.parametrize(
+    'make, expected', [
+        (lambda p: p.write_bytes(b''), 'is empty (0 bytes)'),
+        (lambda p: p.write_text('hello, not weights'), 'KeyError: 101'),
+        (lambda p: p.write_bytes(bytes(range(256)) * 4), 'UnpicklingError'),
+        (_truncated, 'failed finding central directory'),
+    ],
+    ids=['empty', 'text', 'garbage', 'truncated'])
+def test_corrupt_checkpoint_names_the_file(tmp_path, make, expected):
+    # were EOFError, a bare KeyError: 101 and torch's zip errors
+    path = tmp_path / 'bad.pth'
+    make(path)
+    with pytest.raises(CorruptCheckpointError) as info:
+        load_weights_only(str(path))
+    assert f'checkpoint {path} ' in str(info.value)
+    assert expected in str(info.value)
 
 
 def test_message_hub_survives_a_weights_only_round_trip(tmp_path):

@@ -2,7 +2,10 @@
 fix."""
 import argparse
 import glob
+import importlib.util
+import json
 import os.path as osp
+import sys
 
 import pytest
 from conftest import REPO_ROOT, point_config_at
@@ -178,3 +181,52 @@ def test_build_runner_checks_before_building(tmp_path):
     with pytest.raises(ConfigError, match='DirectPoseHed'):
         build_runner(cfg, phase='train')
     assert not any(tmp_path.iterdir())  # no log folder: nothing was built
+
+
+@pytest.fixture
+def image_list(synthetic_coco, tmp_path):
+    """synthetic-coco's val set without 'annotations' (test-dev style)."""
+    with open(osp.join(synthetic_coco, 'annotations/val.json')) as f:
+        info = json.load(f)
+    del info['annotations']
+    path = tmp_path / 'image_info_val.json'
+    path.write_text(json.dumps(info))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    'evaluator_file', [True, False],
+    ids=['evaluator ann_file', 'dataset ann_file'])
+def test_testing_on_an_image_list_says_to_use_submit(synthetic_coco,
+                                                     image_list,
+                                                     evaluator_file):
+    # before: mmpose's "AssertionError: Ground truth annotations are
+    # required for evaluation when `format_only` is False.", no file named
+    cfg = _config(RTMO, root=synthetic_coco)
+    cfg.test_dataloader.dataset.ann_file = image_list
+    cfg.test_evaluator.ann_file = image_list if evaluator_file else None
+    message = _problems(cfg, 'test')
+    key = 'test_evaluator' if evaluator_file else 'test_dataloader.dataset'
+    assert f"{key}.ann_file: {image_list} has no 'annotations'" in message
+    assert f'tools/submit.py CONFIG CHECKPOINT --split test-dev ' \
+        f'--image-list {image_list}' in message
+    # an image list is a valid test set when only predictions are written
+    cfg.test_evaluator.format_only = True
+    cfg.test_evaluator.outfile_prefix = 'results'
+    check_config(cfg, 'test')
+
+
+def test_test_tool_stops_on_an_image_list(repo_root, synthetic_coco,
+                                          image_list, monkeypatch):
+    spec = importlib.util.spec_from_file_location(
+        'test_tool', osp.join(repo_root, 'tools/test.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setattr(sys, 'argv', [
+        'test.py', DIRECTPOSE, 'unused.pth', '--cfg-options',
+        *point_config_at(synthetic_coco),
+        f'test_evaluator.ann_file={image_list}'
+    ])
+    with pytest.raises(ConfigError, match=f"{image_list} has no 'annot"):
+        tool.main()

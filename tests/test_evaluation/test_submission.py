@@ -2,13 +2,15 @@
 anything is written, the first bad one named, written atomically, zipped."""
 import json
 import math
+import os.path as osp
 import zipfile
 
 import pytest
 
 from directpose.evaluation import (SubmissionError, keep_top_scored,
                                    load_image_ids, results_file_name,
-                                   validate_results, write_results_file,
+                                   submission, validate_results,
+                                   write_results_file, write_submission,
                                    zip_results_file)
 
 K = 17
@@ -40,6 +42,9 @@ def test_image_list_ids(tmp_path):
         load_image_ids(str(path))
     with pytest.raises(FileNotFoundError):
         load_image_ids(str(tmp_path / 'absent.json'))
+    path.write_text(json.dumps({'images': []}))  # was a numpy error later
+    with pytest.raises(SubmissionError, match='"images" list is empty'):
+        load_image_ids(str(path))
 
 
 def test_valid_results_pass():
@@ -114,3 +119,23 @@ def test_written_file_round_trips_and_zips(tmp_path):
     with zipfile.ZipFile(archive) as z:
         assert z.namelist() == [path.name]
         assert json.loads(z.read(path.name)) == results
+
+
+def test_a_submission_killed_before_its_zip_leaves_no_stale_zip(
+        tmp_path, monkeypatch):
+    path = tmp_path / results_file_name('test-dev2017', 'ours')
+    zip_path = write_submission([entry(1)], str(path), {1, 2}, K)
+    new = [entry(1), entry(2, score=0.5)]
+
+    def killed(*args):
+        raise KeyboardInterrupt  # the job dies between the JSON and the zip
+
+    monkeypatch.setattr(submission, 'zip_results_file', killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_submission(new, str(path), {1, 2}, K)
+    assert json.loads(path.read_text()) == new
+    assert not osp.exists(zip_path)  # never the previous run's zip
+    monkeypatch.undo()
+    write_submission(new, str(path), {1, 2}, K)
+    with zipfile.ZipFile(zip_path) as z:
+        assert json.loads(z.read(path.name)) == new

@@ -11,8 +11,8 @@ import yaml
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
-from directpose.apis import load_model_zoo, resolve_config
-from directpose.utils import hash_prefix_from_name
+from directpose.apis import load_model_zoo, resolve_checkpoint, resolve_config
+from directpose.utils import ChecksumError, hash_prefix_from_name, sha256sum
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 INDEX = osp.join(REPO, 'model-index.yml')
@@ -135,3 +135,35 @@ def test_model_zoo_api_reads_the_index():
     assert entry.weights.endswith('-8db55a59_20231211.pth')
     assert resolve_config(entry.name, INDEX) == osp.join(
         REPO, 'configs/rtmo/rtmo-s_8xb32-600e_coco-640x640.py')
+
+
+@pytest.mark.parametrize('recorded', ['right', 'wrong'])
+def test_a_recorded_digest_is_checked(recorded, tmp_path):
+    """Every recorded ``Weights SHA256`` is null so far; the check it will
+    get, on a checkpoint and metafile made here (file:// URL)."""
+    checkpoint = tmp_path / 'tiny.pth'
+    torch.save({'state_dict': {'w': torch.ones(3)}}, checkpoint)
+    right = sha256sum(str(checkpoint))
+    digest = right if recorded == 'right' else right[::-1]
+    (tmp_path / 'metafile.yml').write_text(f"""\
+Collections:
+- Name: Tiny
+Models:
+- Name: tiny
+  Config: {osp.join(REPO, CONFIGS[0])}
+  In Collection: Tiny
+  Weights: {checkpoint.as_uri()}
+  Weights SHA256: {digest}
+""")
+    index = tmp_path / 'model-index.yml'
+    index.write_text('Import:\n- metafile.yml\n')
+    cache = str(tmp_path / 'cache')
+    if recorded == 'right':
+        path = resolve_checkpoint('tiny', cache, str(index), progress=False)
+        assert sha256sum(path) == right
+        return
+    with pytest.raises(ChecksumError) as info:
+        resolve_checkpoint('tiny', cache, str(index), progress=False)
+    assert f'sha256 {right} does not match the expected {digest}' in str(
+        info.value)
+    assert not glob.glob(osp.join(cache, '**', '*.pth'), recursive=True)

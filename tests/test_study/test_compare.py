@@ -59,7 +59,6 @@ def study(tmp_path_factory, synthetic_coco, repo_root):
     methods = [
         dict(name=name, config=osp.join(repo_root, config))
         for name, config in METHODS.items()
-        if osp.isfile(osp.join(repo_root, config))
     ]
     path = write_study(tmp / 'micro.py', synthetic_coco, str(tmp / 'work'),
                        methods)
@@ -69,6 +68,7 @@ def study(tmp_path_factory, synthetic_coco, repo_root):
     return spec, results, stream.getvalue()
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_micro_study_table_has_a_row_per_method(study):
     spec, results, log = study
     names = [m.name for m in spec.methods]
@@ -97,6 +97,7 @@ def test_micro_study_table_has_a_row_per_method(study):
         assert osp.getsize(osp.join(spec.work_dir, plot)) > 1000
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_rerun_skips_finished_methods(study):
     spec, first, _ = study
     stream = io.StringIO()
@@ -105,6 +106,7 @@ def test_rerun_skips_finished_methods(study):
     assert again == first
 
 
+@pytest.mark.slow  # the study fixture trains three models
 def test_changed_method_is_not_finished(study):
     spec, _, _ = study
     name = spec.methods[0].name

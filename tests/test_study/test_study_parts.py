@@ -28,26 +28,35 @@ def test_study_file_is_parsed_with_defaults(tmp_path):
     assert spec.dataset is None
 
 
-@pytest.mark.parametrize('text, message', [
-    ('methods = []', '`methods` must be a non-empty list'),
-    ('methods = [dict(name="A")]', 'methods[0]: `config`'),
-    ('methods = [dict(config="a.py", epochs=3)]', "unknown field(s) "
-     "['epochs']"),
-    ('methods = [dict(config="a.py"), dict(config="b/a.py")]',
-     'method names must be unique'),
-    ('methods = [dict(name="a b", config="a.py")]', "name 'a b'"),
-    ('methods = [dict(config="a.py")]\nspeed = dict(runs=0)',
-     'speed.runs must be a positive integer'),
-    ('methods = [dict(config="a.py")]\nspeed = dict(reps=3)',
-     "speed: unknown field(s) ['reps']"),
-    ('methods = [dict(config="a.py")]\nspeed = dict(backend="tensorrt")',
-     "speed.backend must be one or more distinct backends of ('pytorch', "
-     "'onnxruntime'), got 'tensorrt'"),
-    ('methods = [dict(config="a.py")]\ndataset = dict(preset="easy")',
-     'dataset.root'),
-    ('methods = [dict(config="a.py")]\nmodel = dict()',
-     "unknown field(s) ['model']"),
-])
+@pytest.mark.parametrize(
+    'text, message',
+    [
+        ('methods = []', '`methods` must be a non-empty list'),
+        ('methods = [dict(name="A")]', 'methods[0]: `config`'),
+        ('methods = [dict(config="a.py", epochs=3)]', "unknown field(s) "
+         "['epochs']"),
+        ('methods = [dict(config="a.py"), dict(config="b/a.py")]',
+         'method names must be unique'),
+        ('methods = [dict(name="a b", config="a.py")]', "name 'a b'"),
+        ('methods = [dict(config="a.py")]\nspeed = dict(runs=0)',
+         'speed.runs must be an integer >= 1, got 0'),
+        # was a raw ValueError from int('many')
+        ('methods = [dict(config="a.py")]\nspeed = dict(runs="many")',
+         "speed.runs must be an integer >= 1, got 'many'"),
+        ('methods = [dict(config="a.py")]\nspeed = dict(warmup=1.5)',
+         'speed.warmup must be an integer >= 0, got 1.5'),
+        ('methods = [dict(config="a.py")]\nspeed = dict(persons=["3"])',
+         "speed.persons must be a list of person counts >= 0, got ['3']"),
+        ('methods = [dict(config="a.py")]\nspeed = dict(backend="tensorrt")',
+         "speed.backend must be one or more distinct backends of "
+         "('pytorch', 'onnxruntime'), got 'tensorrt'"),
+        ('methods = [dict(config="a.py")]\nspeed = dict(reps=3)',
+         "speed: unknown field(s) ['reps']"),
+        ('methods = [dict(config="a.py")]\ndataset = dict(preset="easy")',
+         'dataset.root'),
+        ('methods = [dict(config="a.py")]\nmodel = dict()',
+         "unknown field(s) ['model']"),
+    ])
 def test_bad_study_file_names_the_field(tmp_path, text, message):
     with pytest.raises(StudyError) as error:
         load_study(write(tmp_path, text))

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from directpose.utils import cached_path
+
 PAYLOAD = b'weights' * 1000
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
@@ -42,7 +44,7 @@ def test_download_by_url_prints_path_and_sha256(repo_root, tmp_path):
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     path, digest = proc.stdout.split()
-    assert path == str(cache / source.name)
+    assert path == cached_path(source.as_uri(), str(cache))
     assert digest == SHA
     assert '100%' in proc.stderr  # progress bar
 
@@ -54,7 +56,8 @@ def test_hash_mismatch_exits_with_the_reason(tool, tmp_path, monkeypatch,
     with pytest.raises(SystemExit, match='does not match the expected'):
         call(tool, monkeypatch, capsys, source.as_uri(), '--cache-dir',
              str(tmp_path / 'cache'), '--no-progress')
-    assert not (tmp_path / 'cache' / source.name).exists()
+    assert not osp.exists(
+        cached_path(source.as_uri(), str(tmp_path / 'cache')))
 
 
 def test_names_without_a_checkpoint_say_why(tool, tmp_path, monkeypatch,

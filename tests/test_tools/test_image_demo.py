@@ -44,26 +44,68 @@ def demo(repo_root):
     return module
 
 
+# settings under which untrained weights still predict persons (no person
+# score or keypoint threshold), a few, so that drawing them is quick
+KEEP_A_FEW = {
+    'directpose':
+    'model = dict(test_cfg=dict(score_thr=0.0, max_per_img=5))',
+    'rtmo':
+    'model = dict(test_cfg=dict(score_thr=0.0, nms_pre=5))',
+    'swahr':
+    'model = dict(head=dict(decoder=dict(decode_keypoint_thr=0.0, '
+    'decode_max_instances=5)))',
+}
+
+
 @pytest.mark.parametrize('method', sorted(TINY_CONFIGS))
 def test_demo_draws_an_image(method, demo, repo_root, synthetic_coco, tmp_path,
                              monkeypatch, capsys):
-    config = TINY_CONFIGS[method]
-    model = MODELS.build(Config.fromfile(osp.join(repo_root, config)).model)
+    config = tmp_path / f'{method}.py'
+    base = osp.join(repo_root, TINY_CONFIGS[method])
+    config.write_text(f'_base_ = [{base!r}]\n{KEEP_A_FEW[method]}\n')
+    model = MODELS.build(Config.fromfile(str(config)).model)
     model.init_weights()
     checkpoint = tmp_path / f'{method}.pth'
     torch.save({'state_dict': model.state_dict()}, checkpoint)
     image = sorted(glob.glob(osp.join(synthetic_coco, 'val', '*')))[0]
-    out_file = tmp_path / 'drawn.jpg'
+    out_file = tmp_path / 'drawn.png'  # lossless: only drawn pixels differ
     monkeypatch.chdir(repo_root)
     monkeypatch.setattr(sys, 'argv', [
-        'image_demo.py', config,
+        'image_demo.py',
+        str(config),
         str(checkpoint), image, '--out-file',
-        str(out_file), '--device', 'cpu'
+        str(out_file), '--device', 'cpu', '--kpt-thr', '0'
     ])
     demo.main()
-    assert 'person(s) predicted' in capsys.readouterr().out
-    drawn = cv2.imread(str(out_file))
-    assert drawn.shape == cv2.imread(image).shape
+    out = capsys.readouterr().out
+    persons = int(out.split(' person(s) predicted')[0].split()[-1])
+    assert persons > 0, out
+    drawn, original = cv2.imread(str(out_file)), cv2.imread(image)
+    assert drawn.shape == original.shape
+    changed = (drawn != original).any(axis=2).sum()
+    assert changed > 17 * persons, 'skeletons and scores are drawn'
+
+
+@pytest.mark.parametrize(
+    'make, message', [
+        (lambda p: p.mkdir(), 'is a folder without image files'),
+        (lambda p: p.write_text('hello'), 'is not an image file'),
+        (lambda p: p.write_bytes(b''), 'is an empty file'),
+    ],
+    ids=['empty folder', 'text file', 'empty file'])
+def test_demo_names_bad_input_before_building_a_model(demo, tmp_path,
+                                                      monkeypatch, make,
+                                                      message):
+    bad = tmp_path / 'input.jpg'
+    make(bad)
+    monkeypatch.setattr(demo, 'init_model',
+                        lambda *a, **k: pytest.fail('model was built'))
+    monkeypatch.setattr(sys, 'argv',
+                        ['image_demo.py', 'config.py', 'ckpt.pth',
+                         str(bad)])
+    with pytest.raises(SystemExit, match=message) as info:
+        demo.main()
+    assert str(bad) in str(info.value)
 
 
 def fake_model():

@@ -12,7 +12,10 @@ import zipfile
 import pytest
 import torch
 from mmengine.config import Config
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
+from xtcocotools.coco import COCO
+from xtcocotools.cocoeval import COCOeval
 
 DIRECTPOSE_TINY = (
     'configs/directpose/'
@@ -108,12 +111,26 @@ def test_eval_split_writes_and_evaluates(submit_module, repo_root, checkpoint,
            str(tmp_path / 'metrics.json'), '--work-dir',
            str(tmp_path / 'work'), '--cfg-options', *LOADER,
            f'test_dataloader.dataset.data_root={synthetic_coco}',
-           f'test_evaluator.ann_file={ann_file}')
-    assert (tmp_path / 'person_keypoints_val_directpose-r18-tiny-fpn-1xb8-40e-'
-            'synthetic-coco-256x256_results.json').is_file()
+           f'test_evaluator.ann_file={ann_file}',
+           'model.test_cfg.score_thr=0.0')  # untrained: keep its persons
+    results_file = str(tmp_path / 'person_keypoints_val_directpose-r18-tiny-'
+                       'fpn-1xb8-40e-synthetic-coco-256x256_results.json')
+    assert json.loads(open(results_file).read()), 'persons are predicted'
     metrics = json.loads((tmp_path / 'metrics.json').read_text())
-    for key in ('coco/AP', 'coco/AP .5', 'coco/AP .75', 'coco/AR'):
-        assert 0 <= metrics[key] <= 1
+    # the same numbers as xtcocotools' own evaluation of the written file
+    gt = COCO(ann_file)
+    coco_eval = COCOeval(
+        gt, gt.loadRes(results_file), 'keypoints',
+        parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+        ['sigmas'], use_area=True)
+    coco_eval.evaluate()
+    coco_eval.accumulate()
+    coco_eval.summarize()
+    expected = dict(zip(('coco/AP', 'coco/AP .5', 'coco/AP .75'),
+                        coco_eval.stats[:3]))
+    expected['coco/AR'] = coco_eval.stats[5]
+    for key, value in expected.items():
+        assert metrics[key] == pytest.approx(value, abs=1e-6), key
 
 
 def test_ground_truth_check_in_crowdpose_mode(submit_module, repo_root,

@@ -14,6 +14,8 @@ from conftest import point_config_at
 
 from directpose.engine import load_weights_only
 
+pytestmark = pytest.mark.slow  # every test trains (the fixture or its own)
+
 RTMO_TINY = 'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py'
 
 

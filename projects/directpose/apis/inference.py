@@ -6,10 +6,12 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.config import Config
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from mmpose.apis import init_model as mmpose_init_model
 from mmpose.registry import VISUALIZERS
 from mmpose.structures import PoseDataSample
 
+from ..engine import check_checkpoint_fits
 from .model_zoo import resolve_checkpoint, resolve_config
 
 
@@ -18,7 +20,8 @@ def init_model(config: Union[str, Config],
                device: Optional[str] = None,
                cfg_options: Optional[dict] = None,
                cache_dir: Optional[str] = None,
-               index_file: Optional[str] = None) -> nn.Module:
+               index_file: Optional[str] = None,
+               allow_partial_load: bool = False) -> nn.Module:
     """:func:`mmpose.apis.init_model` with model-zoo names and URLs.
 
     Args:
@@ -33,9 +36,15 @@ def init_model(config: Union[str, Config],
         cache_dir (str, optional): The checkpoint cache.
         index_file (str, optional): The ``model-index.yml`` to resolve names
             with.
+        allow_partial_load (bool): Load a checkpoint that does not fit the
+            model (see :func:`~directpose.engine.check_checkpoint_fits`)
+            with a warning instead of raising.
 
     Returns:
         nn.Module: The model in eval mode, with ``dataset_meta`` and ``cfg``.
+
+    Raises:
+        CheckpointMismatchError: The checkpoint does not fit the model.
     """
     if isinstance(config, str):
         config = resolve_config(config, index_file)
@@ -43,7 +52,15 @@ def init_model(config: Union[str, Config],
         checkpoint = resolve_checkpoint(checkpoint, cache_dir, index_file)
     if device is None:
         device = 'cuda:0' if torch.cuda.is_available() else 'cpu'
-    return mmpose_init_model(config, checkpoint, device, cfg_options)
+    model = mmpose_init_model(config, None, 'cpu', cfg_options)
+    if checkpoint is not None:
+        # loaded here rather than by mmpose, which only warns on a mismatch
+        loaded = check_checkpoint_fits(model, checkpoint, allow_partial_load)
+        _load_checkpoint_to_model(model, loaded)
+        # as mmpose: a 1.x checkpoint's dataset_meta wins over the config's
+        model.dataset_meta = (loaded.get('meta') or {}).get(
+            'dataset_meta', model.dataset_meta)
+    return model.to(device)
 
 
 def draw_predictions(model: nn.Module,

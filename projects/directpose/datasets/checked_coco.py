@@ -42,14 +42,17 @@ class CheckedDatasetMixin:
     * a file that is not JSON or lacks ``images``/``annotations``, an image
       entry without ``id``/``file_name``/``width``/``height``, an annotation
       whose ``keypoints`` is not 3 numbers per keypoint of the metainfo,
-      whose ``bbox`` is not 4 numbers or whose ``category_id`` is not 1
+      whose ``bbox`` is not 4 numbers, whose keypoints, ``bbox`` or
+      ``area`` hold NaN or infinity or whose ``category_id`` is not 1
       (the person) raise :class:`AnnotationError` naming the file and the
       entry;
     * an annotation with a zero-area or negative box is skipped, labelled
       keypoints outside their image are made invisible, and both are
       reported in one warning per file with the annotation ids;
     * in training, images without a person are not used (as in mmpose) and
-      counted in the log.
+      counted in the log;
+    * a file without images, or, in training, without a usable person,
+      raises :class:`AnnotationError`.
 
     When a sample is loaded, a missing or undecodable image is skipped with a
     warning in training, and raises :class:`ImageLoadError` in test mode
@@ -69,6 +72,15 @@ class CheckedDatasetMixin:
             raise AnnotationError(self._explain(exc)) from exc
         self._check_top_level()
         self._log_report()
+        if not images:
+            raise AnnotationError(
+                f"{self.ann_file} lists no images ('images' is empty): there "
+                f"is nothing to {'test' if self.test_mode else 'train'} on.")
+        if not instances and not self.test_mode:
+            raise AnnotationError(
+                f'{self.ann_file}: none of its {len(images)} images has a '
+                'usable person annotation (see the warnings above): there is '
+                'nothing to train on.')
         return instances, images
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
@@ -147,6 +159,7 @@ class CheckedDatasetMixin:
         if not (_numbers(ann['bbox']) and len(ann['bbox']) == 4):
             raise AnnotationError(f"{where}: 'bbox' must be 4 numbers "
                                   f"(x, y, w, h), got {_short(ann['bbox'])}.")
+        self._check_finite(ann, where)
         if ann.get('category_id', 1) != 1:
             # RTMO and YOLOX-Pose label a person category_id - 1 among one
             # class: another id is an index error (a CUDA assert on GPUs)
@@ -154,6 +167,28 @@ class CheckedDatasetMixin:
                 f"{where}: 'category_id' is {ann['category_id']!r}, but "
                 'keypoint annotations must be of the person category, id 1 '
                 '(as in COCO and CrowdPose); renumber the category.')
+
+    def _check_finite(self, ann: dict, where: str) -> None:
+        """NaN and inf pass every range check (comparisons with NaN are
+        false): they would reach the losses in training and count as matches
+        in xtcocotools' evaluation, so they are an error."""
+        values = dict(keypoints=ann['keypoints'], bbox=ann['bbox'])
+        if 'area' in ann:
+            if not _numbers([ann['area']]):
+                raise AnnotationError(f"{where}: 'area' must be a number, "
+                                      f"got {_short(ann['area'])}.")
+            values['area'] = [ann['area']]
+        for key, numbers in values.items():
+            bad = np.flatnonzero(~np.isfinite(np.asarray(numbers, float)))
+            if bad.size:
+                if key == 'keypoints':
+                    place = ('at keypoint(s) '
+                             f'{sorted({int(i) // 3 for i in bad})}')
+                else:
+                    place = f'at position(s) {bad.tolist()}: {numbers}'
+                raise AnnotationError(
+                    f"{where}: '{key}' has non-finite values (NaN or "
+                    f'infinity) {place}. Fix or remove the annotation.')
 
     def _hide_keypoints_outside(self, info: dict, img: dict,
                                 ann_id: int) -> None:

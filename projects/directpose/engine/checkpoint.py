@@ -24,6 +24,10 @@ class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint holds objects that could run code when unpickled."""
 
 
+class CorruptCheckpointError(ValueError):
+    """A checkpoint file is empty, truncated or not a checkpoint."""
+
+
 def _numpy_safe_globals() -> List[Any]:
     """Constructors that rebuild numpy arrays, dtypes and scalars."""
     dtypes = {type(np.dtype(code)) for code in np.typecodes['All']}
@@ -51,16 +55,27 @@ def load_weights_only(filename: str, map_location: MapLocation = None) -> Any:
         FileNotFoundError: ``filename`` is not a file.
         UnsafeCheckpointError: The file names any other Python global (a
             class, a function), which could run code if it were unpickled.
+        CorruptCheckpointError: The file is empty, truncated or not a
+            checkpoint (torch's own errors: ``EOFError``, ``KeyError: 101``,
+            ``failed finding central directory``).
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint {filename} does not exist')
+    if osp.getsize(filename) == 0:
+        raise CorruptCheckpointError(
+            f'checkpoint {filename} is empty (0 bytes): an interrupted '
+            'download or copy? Fetch or save it again.')
     try:
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(
                 filename, map_location=map_location, weights_only=True)
+    except (EOFError, KeyError, RuntimeError, ValueError) as exc:
+        raise _corrupt(filename, exc) from exc
     except pickle.UnpicklingError as exc:
         unsafe = _unsafe_globals(filename)
+        if not unsafe and 'Unsupported global' not in str(exc):
+            raise _corrupt(filename, exc) from exc
         raise UnsafeCheckpointError(
             f'Refused to load {filename}: it contains Python objects that '
             f'could run code when unpickled ({", ".join(unsafe) or exc}). '
@@ -69,6 +84,14 @@ def load_weights_only(filename: str, map_location: MapLocation = None) -> Any:
             'created this file yourself and trust it, re-save just its '
             'weights: torch.save({"state_dict": ckpt["state_dict"]}, path).'
         ) from exc
+
+
+def _corrupt(filename: str, exc: Exception) -> 'CorruptCheckpointError':
+    first_line = (str(exc).strip().splitlines() or [''])[0][:200]
+    return CorruptCheckpointError(
+        f'checkpoint {filename} is not a readable PyTorch checkpoint '
+        f'({type(exc).__name__}: {first_line}): truncated, or not a '
+        'checkpoint at all. Fetch or save it again.')
 
 
 def _unsafe_globals(filename: str) -> List[str]:

@@ -10,6 +10,7 @@ each with its place in the config and a suggestion.
 """
 import difflib
 import inspect
+import json
 import os.path as osp
 import re
 import warnings
@@ -324,7 +325,8 @@ def check_data_paths(cfg: Config, loaders: Sequence[str]) -> List[str]:
                                        f'{loader}_dataloader.dataset')
         if loader != 'train':
             problems += _evaluator_paths(
-                cfg.get(f'{loader}_evaluator'), f'{loader}_evaluator')
+                cfg.get(f'{loader}_evaluator'), f'{loader}_evaluator',
+                _evaluated_file(loader_cfg, f'{loader}_dataloader'))
     return list(dict.fromkeys(problems))  # test data is often the val data
 
 
@@ -351,14 +353,57 @@ def _dataset_paths(dataset_cfg: dict, path: str) -> List[str]:
     return []
 
 
-def _evaluator_paths(evaluator, path: str) -> List[str]:
+def _evaluated_file(loader_cfg, path: str) -> Tuple[str, Optional[str]]:
+    """Where an evaluator without ``ann_file`` takes its ground truth: the
+    loader's dataset's annotation file (None for dataset wrappers)."""
+    dataset = (loader_cfg or {}).get('dataset') or {}
+    if not dataset.get('ann_file'):
+        return path, None
+    return f'{path}.dataset.ann_file', _join(
+        dataset.get('data_root') or '', dataset['ann_file'])
+
+
+def _evaluator_paths(evaluator, path: str,
+                     dataset_file: Tuple[str, Optional[str]]) -> List[str]:
     metrics = evaluator if isinstance(evaluator,
                                       (list, tuple)) else [evaluator]
-    return [
-        _missing(f'{path}.ann_file', m['ann_file']) for m in metrics
-        if isinstance(m, dict) and m.get('ann_file')
-        and '://' not in m['ann_file'] and not osp.isfile(m['ann_file'])
-    ]
+    problems = []
+    for metric in metrics:
+        if not isinstance(metric, dict):
+            continue
+        key, ann_file = f'{path}.ann_file', metric.get('ann_file')
+        if ann_file and '://' not in ann_file and not osp.isfile(ann_file):
+            problems.append(_missing(key, ann_file))
+            continue
+        if not ann_file:
+            key, ann_file = dataset_file
+        if (metric.get('type') == 'CocoMetric'
+                and not metric.get('format_only') and ann_file
+                and osp.isfile(ann_file) and not _has_annotations(ann_file)):
+            problems.append(_image_list(key, ann_file))
+    return problems
+
+
+def _has_annotations(ann_file: str) -> bool:
+    """False for a JSON object without ``annotations`` (an image list);
+    True otherwise, also for a file that is not JSON (the dataset names
+    that)."""
+    try:
+        with open(ann_file) as f:
+            content = json.load(f)
+    except ValueError:
+        return True
+    return not isinstance(content, dict) or 'annotations' in content
+
+
+def _image_list(key: str, path: str) -> str:
+    """mmpose's CocoMetric asserts 'Ground truth annotations are required'
+    without naming the file; this says which and what to do instead."""
+    return (f"{key}: {path} has no 'annotations' (an image list, like COCO "
+            'test-dev): there is no ground truth to evaluate against. Give '
+            'an annotated file, or predict the image list with `python '
+            'tools/submit.py CONFIG CHECKPOINT --split test-dev '
+            f'--image-list {path} --img-dir IMAGES` (docs/submission.md).')
 
 
 def _join(root: str, path: str) -> str:

@@ -6,6 +6,7 @@ from typing import Optional
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from .cfg_options import check_cfg_options
 from .config_checks import check_config
 from .launch import setup_cpu_distributed
 
@@ -25,6 +26,10 @@ def load_config(path: str,
 
     Returns:
         Config: The merged config.
+
+    Raises:
+        ConfigError: An override does not have the type of the value it
+            replaces (see :func:`~directpose.engine.check_cfg_options`).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path} does not exist')
@@ -36,6 +41,7 @@ def load_config(path: str,
         name = osp.splitext(osp.basename(path))[0]
         cfg.work_dir = osp.join('work_dirs', name)
     if cfg_options:
+        check_cfg_options(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     return cfg
 

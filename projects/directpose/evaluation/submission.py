@@ -7,6 +7,7 @@ inside a zip. It keeps the ``maxDets`` = 20 best-scored persons of an image.
 """
 import json
 import math
+import os
 import os.path as osp
 import re
 import zipfile
@@ -50,6 +51,10 @@ def load_image_ids(image_list_file: str) -> List[int]:
         raise SubmissionError(
             f'{image_list_file}: expected a JSON object with an "images" '
             'list (e.g. image_info_test-dev2017.json)')
+    if not images:
+        raise SubmissionError(
+            f'{image_list_file}: its "images" list is empty: there is no '
+            'image to predict')
     try:
         return [int(image['id']) for image in images]
     except (KeyError, TypeError, ValueError) as exc:
@@ -183,3 +188,27 @@ def zip_results_file(json_path: str, zip_path: str = None) -> str:
             f, 'w', compression=zipfile.ZIP_DEFLATED) as archive:
         archive.write(json_path, arcname=osp.basename(json_path))
     return zip_path
+
+
+def write_submission(results: Sequence[dict],
+                     path: str,
+                     image_ids: Collection[int],
+                     num_keypoints: int,
+                     max_dets: int = KEYPOINT_MAX_DETS) -> str:
+    """Write the results JSON (:func:`write_results_file`) and the zip to
+    upload (:func:`zip_results_file`), so that the two always match.
+
+    The zip of a previous run is removed before the new JSON is written and
+    the new zip is made from it last: a run killed in between leaves the
+    new JSON and no zip, never the new JSON beside the old zip. Invalid
+    results change nothing.
+
+    Returns:
+        str: The path of the zip.
+    """
+    validate_results(results, image_ids, num_keypoints, max_dets)
+    zip_path = osp.splitext(path)[0] + '.zip'
+    if osp.exists(zip_path):
+        os.remove(zip_path)
+    write_results_file(results, path, image_ids, num_keypoints, max_dets)
+    return zip_results_file(path, zip_path)

@@ -167,11 +167,16 @@ def _parse_speed(path: str, given) -> SpeedSpec:
     given = _plain(given or {})
     _check_keys(f'{path}: speed', given, set(SpeedSpec.__dataclass_fields__))
     speed = SpeedSpec(**given)
-    speed.persons = tuple(int(n) for n in speed.persons)
     for key in ('warmup', 'runs', 'images', 'persons_image_size'):
-        if int(getattr(speed, key)) < (0 if key == 'warmup' else 1):
-            raise StudyError(f'{path}: speed.{key} must be a positive '
-                             f'integer, got {getattr(speed, key)!r}')
+        value = getattr(speed, key)
+        if not _is_int(value) or value < (0 if key == 'warmup' else 1):
+            raise StudyError(f'{path}: speed.{key} must be an integer >= '
+                             f"{0 if key == 'warmup' else 1}, got {value!r}")
+    if not (isinstance(speed.persons, (list, tuple))
+            and all(_is_int(n) and n >= 0 for n in speed.persons)):
+        raise StudyError(f'{path}: speed.persons must be a list of person '
+                         f'counts >= 0, got {speed.persons!r}')
+    speed.persons = tuple(speed.persons)
     backends = [speed.backend] if isinstance(speed.backend,
                                              str) else speed.backend
     speed.backend = tuple(backends)
@@ -180,10 +185,11 @@ def _parse_speed(path: str, given) -> SpeedSpec:
         raise StudyError(f'{path}: speed.backend must be one or more '
                          f'distinct backends of {BACKENDS}, got '
                          f'{given.get("backend")!r}')
-    if any(n < 0 for n in speed.persons):
-        raise StudyError(f'{path}: speed.persons must be person counts '
-                         f'>= 0, got {speed.persons}')
     return speed
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _parse_dataset(path: str, given) -> Optional[DatasetSpec]:

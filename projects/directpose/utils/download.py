@@ -1,10 +1,15 @@
 """Download checkpoints into a local cache: resumable, verified, atomic.
 
-A download goes to ``<cache>/<file>.part``; an interrupted one is resumed
-from there with an HTTP ``Range`` request. Only a file whose sha256 matches
-(the full digest when known, else the prefix that OpenMMLab puts in the file
-name, ``name-<first 8 hex of sha256>_<date>.pth``) is renamed to
-``<cache>/<file>``, so the cache never holds a corrupt checkpoint.
+The cache is keyed by URL: ``url`` is stored as
+``<cache>/<first 16 hex of sha256(url)>/<file>``, so two URLs that end in
+the same file name (``.../A/epoch_2.pth``, ``.../B/epoch_2.pth``) never
+share an entry. A download goes to ``<file>.part`` there; an interrupted
+one is resumed from it with an HTTP ``Range`` request. The ``.part`` file is
+renamed to ``<file>`` only when it is known to be complete: its sha256
+matches (the full digest when known, else the prefix that OpenMMLab puts in
+the file name, ``name-<first 8 hex of sha256>_<date>.pth``), or its size
+is the one the server announced, or, with neither, it loads as a
+checkpoint. So the cache never holds a corrupt or partial checkpoint.
 """
 import errno
 import fcntl
@@ -65,6 +70,22 @@ def sha256sum(path: str) -> str:
     return digest.hexdigest()
 
 
+def cached_path(url: str, cache_dir: Optional[str] = None) -> str:
+    """Where :func:`download_checkpoint` stores ``url``:
+    ``<cache_dir>/<first 16 hex of sha256(url)>/<file name in the URL>``.
+
+    Args:
+        url (str): The checkpoint URL.
+        cache_dir (str, optional): Defaults to :func:`default_cache_dir`.
+    """
+    filename = osp.basename(unquote(urlparse(url).path))
+    if not filename:
+        raise ValueError(f'{url}: the URL names no file')
+    return osp.join(
+        osp.expanduser(cache_dir or default_cache_dir()),
+        hashlib.sha256(url.encode()).hexdigest()[:16], filename)
+
+
 def download_checkpoint(url: str,
                         cache_dir: Optional[str] = None,
                         sha256: Optional[str] = None,
@@ -77,37 +98,37 @@ def download_checkpoint(url: str,
         cache_dir (str, optional): Defaults to :func:`default_cache_dir`.
         sha256 (str, optional): The expected digest (or a prefix of it).
             Defaults to the hash prefix in the file name, if any; a file with
-            neither is stored unverified.
+            neither is verified by its announced size, or, without one, by
+            loading it as a checkpoint.
         progress (bool): Show a progress bar on stderr.
         timeout (float): Seconds to wait for the server.
 
     Returns:
-        str: The path of the verified file in the cache.
+        str: The path of the verified file in the cache
+        (:func:`cached_path`).
 
     Raises:
         CheckpointNotFoundError: The URL names no file.
         ChecksumError: The file's sha256 is not the expected one; the
             download is deleted.
         NoSpaceError: The disk cannot hold the file; nothing is left.
-        DownloadError: The transfer failed; what arrived is kept as
-            ``<file>.part`` and the next call resumes it.
+        DownloadError: The transfer failed or, without a size and a
+            digest, what arrived does not load as a checkpoint; it is kept
+            as ``<file>.part`` and the next call resumes it.
     """
-    filename = osp.basename(unquote(urlparse(url).path))
-    if not filename:
-        raise ValueError(f'{url}: the URL names no file')
+    target = cached_path(url, cache_dir)
+    folder, filename = osp.split(target)
     expected = (sha256 or hash_prefix_from_name(filename) or '').lower()
     if expected and not re.fullmatch(r'[0-9a-f]{1,64}', expected):
         raise ValueError(f'sha256 {sha256!r} is not a hex digest')
-    cache_dir = osp.expanduser(cache_dir or default_cache_dir())
-    target = osp.join(cache_dir, filename)
     if osp.isfile(target):
         return target
-    os.makedirs(cache_dir, exist_ok=True)
-    with _exclusive(osp.join(cache_dir, f'.{filename}.lock')):
+    os.makedirs(folder, exist_ok=True)
+    with _exclusive(osp.join(folder, f'.{filename}.lock')):
         if osp.isfile(target):  # fetched by another process meanwhile
             return target
         part = target + '.part'
-        _fetch(url, part, progress, timeout)
+        size_checked = _fetch(url, part, progress, timeout)
         digest = sha256sum(part)
         if expected and not digest.startswith(expected):
             os.remove(part)
@@ -116,8 +137,29 @@ def download_checkpoint(url: str,
                 f'{expected}; the download was deleted. Retry; if it fails '
                 'again, the file on the server differs from the published '
                 'one.')
+        if not expected and not size_checked:
+            _check_loads(url, part)
         os.replace(part, target)
     return target
+
+
+def _check_loads(url: str, part: str) -> None:
+    """Raise :class:`DownloadError` unless ``part`` (of unknown size and
+    digest) loads as a checkpoint, i.e. is complete."""
+    # imported here: directpose.engine imports this package
+    from directpose.engine.checkpoint import (UnsafeCheckpointError,
+                                              load_weights_only)
+    try:
+        load_weights_only(part, map_location='cpu')
+    except UnsafeCheckpointError:
+        pass  # complete, only refused: loading it says so and why
+    except Exception as exc:
+        raise DownloadError(
+            f'{url}: the server sent {osp.getsize(part)} bytes without a '
+            'Content-Length, no sha256 is known, and they do not load as a '
+            f'checkpoint ({exc}): the transfer was probably cut short. The '
+            f'partial file {part} is kept and the next run resumes or '
+            'restarts it.') from exc
 
 
 @contextmanager
@@ -131,8 +173,13 @@ def _exclusive(lock_path: str) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _fetch(url: str, part: str, progress: bool, timeout: float) -> None:
-    """Write ``url`` into ``part``, resuming what ``part`` already holds."""
+def _fetch(url: str, part: str, progress: bool, timeout: float) -> bool:
+    """Write ``url`` into ``part``, resuming what ``part`` already holds.
+
+    Returns:
+        bool: Whether the size was checked against the announced one (False
+        when the server announced none).
+    """
     offset = osp.getsize(part) if osp.isfile(part) else 0
     stream, start, total = _open(url, offset, timeout)
     with stream:
@@ -168,6 +215,7 @@ def _fetch(url: str, part: str, progress: bool, timeout: float) -> None:
         raise DownloadError(
             f'{url}: got {size} of {total} bytes; the partial file {part} '
             'is kept and the next run resumes it')
+    return total is not None
 
 
 def _open(url: str, offset: int,
