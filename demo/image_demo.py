@@ -156,13 +156,13 @@ def run_folder(model, args, paths: list) -> None:
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.batch_size < 1:
+        raise SystemExit(
+            f'--batch-size must be 1 or more, got {args.batch_size}')
     try:  # bad input is named before a model is built
         paths = image_files(args.input)
     except (FileNotFoundError, ValueError) as exc:
         raise SystemExit(f'error: {exc}')
-    if args.batch_size < 1:
-        raise SystemExit(
-            f'--batch-size must be 1 or more, got {args.batch_size}')
     try:
         model = load_model(args)
     except CheckpointMismatchError as exc:

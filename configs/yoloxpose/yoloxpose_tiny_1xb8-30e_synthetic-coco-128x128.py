@@ -3,8 +3,9 @@
 # (docs/comparative_study.md, "What a method needs to join a study"):
 # mmpose's network, losses, assigner, EMA and stage-2 switch unchanged; the
 # data layout of configs/_base_/datasets/synthetic_coco.py, no pretrained
-# backbone (no download), no multi-scale batches, 30 epochs, and
-# SafeCheckpointHook. Not tuned: a study entry, not a recipe.
+# backbone (no download), no multi-scale batches, 30 epochs, and this
+# project's checkpoint, loss and seed hooks. Not tuned: a study entry, not a
+# recipe.
 _base_ = [
     'mmpose::body_2d_keypoint/yoloxpose/coco/'
     'yoloxpose_tiny_4xb64-300e_coco-416.py', '../_base_/custom_imports.py'
@@ -77,6 +78,9 @@ custom_hooks = [
          new_train_pipeline=train_pipeline_stage2),
     *_base_.custom_hooks[1:],
     # checkpoints that torch.load(weights_only=True) loads: the study tests
-    # the trained checkpoint through this project's safe loader
+    # the trained checkpoint through this project's safe loader; the stop on
+    # a non-finite loss and per-epoch seeds, as every config here has
     dict(type='SafeCheckpointHook'),
+    dict(type='NonFiniteLossHook'),
+    dict(type='EpochSeedHook'),
 ]

@@ -26,6 +26,7 @@ CONFIG = Config(
     {'train_cfg.max_epochs': 12, 'lr': 1, 'name': 3, 'seed': 0},
     {'model.flip': False, 'pipeline.0.scale': [128, 128]},
     {'model.head': None, 'model.new_key': 'x', 'pipeline.3.type': 'A'},
+    {'model.head': dict(num_keypoints=5)},  # merges, as the API does
 ])
 def test_values_of_the_right_type_pass(options):
     check_cfg_options(CONFIG, options)

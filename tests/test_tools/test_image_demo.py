@@ -203,7 +203,7 @@ def test_demo_folder_in_batches_with_either_backend(demo, rtmo_checkpoint,
 
 def test_demo_folder_errors(demo, rtmo_checkpoint, tmp_path):
     config, checkpoint, _ = rtmo_checkpoint
-    with pytest.raises(SystemExit, match='no image'):
+    with pytest.raises(SystemExit, match='is a folder without image files'):
         demo.main([config, checkpoint, str(tmp_path)])
     with pytest.raises(SystemExit, match='--batch-size must be 1 or more'):
         demo.main([config, checkpoint, str(tmp_path), '--batch-size', '0'])

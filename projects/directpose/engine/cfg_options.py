@@ -50,7 +50,7 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
 
     Numbers replace numbers, ``true``/``false`` flags, lists lists, and
     ``None`` anything; a dict cannot be replaced by a scalar or a list (set
-    its entries instead). New keys and string values are not checked.
+    its entries instead; a dict given through the API merges into it). New keys and string values are not checked.
 
     Args:
         cfg (Config): The config before the overrides are merged.
@@ -106,9 +106,10 @@ def _expected_type(old: Any, new: Any) -> Optional[str]:
     """What ``new`` should be to replace ``old``, or None if it fits."""
     if new is None or old is None or isinstance(old, str):
         return None
-    if isinstance(old, dict):
-        return ('a dict: set its entries one by one (KEY.ENTRY=VALUE), '
-                'or None to remove it')
+    if isinstance(old, dict):  # a dict (from the API) merges into it
+        return None if isinstance(new, dict) else (
+            'a dict: set its entries one by one (KEY.ENTRY=VALUE), '
+            'or None to remove it')
     if isinstance(old, bool):
         return None if isinstance(new, bool) else 'true or false'
     if isinstance(old, Number):
