@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import point_config_at
+from conftest import point_config_at, pseudo_ground_truth
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
@@ -158,30 +158,6 @@ def _test(procs, checkpoint, out_dir, opts, repo_root):
     return results, json.loads((out_dir / 'metrics.json').read_text())
 
 
-def _pseudo_ground_truth(results, ann_file, out_file):
-    """The annotation file with each image's best prediction as its only
-    person, so that an untrained model scores a non-trivial AP."""
-    coco = json.loads(open(ann_file).read())
-    coco['annotations'] = []
-    for r in results:
-        pred = r['pred_instances']
-        best = int(np.argmax(pred['bbox_scores']))
-        x1, y1, x2, y2 = (float(v) for v in pred['bboxes'][best])
-        kpts = pred['keypoints'][best]
-        coco['annotations'].append(
-            dict(
-                id=len(coco['annotations']) + 1,
-                image_id=int(r['img_id']),
-                category_id=1,
-                keypoints=[float(v) for xy in kpts for v in (xy[0], xy[1], 2)],
-                num_keypoints=len(kpts),
-                bbox=[x1, y1, x2 - x1, y2 - y1],
-                area=max((x2 - x1) * (y2 - y1), 1.0),
-                iscrowd=0))
-    with open(out_file, 'w') as f:
-        json.dump(coco, f)
-
-
 @pytest.mark.slow
 def test_dist_test_gathers_the_same_results_as_one_process(
         rtmo_checkpoint, repo_root, synthetic_coco, tmp_path):
@@ -189,8 +165,8 @@ def test_dist_test_gathers_the_same_results_as_one_process(
     opts = point_config_at(synthetic_coco) + ['model.test_cfg.score_thr=0']
     first, _ = _test(1, rtmo_checkpoint, tmp_path / 'first', opts, repo_root)
     pseudo = tmp_path / 'pseudo_val.json'
-    _pseudo_ground_truth(first, f'{synthetic_coco}/annotations/val.json',
-                         pseudo)
+    pseudo_ground_truth(first, f'{synthetic_coco}/annotations/val.json',
+                        pseudo)
     opts += [
         f'val_evaluator.ann_file={pseudo}', f'test_evaluator.ann_file={pseudo}'
     ]

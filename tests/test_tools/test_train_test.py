@@ -4,13 +4,14 @@ import json
 import math
 import os
 import os.path as osp
+import pickle
 import socket
 import subprocess
 import sys
 
 import pytest
 import torch
-from conftest import point_config_at
+from conftest import point_config_at, pseudo_ground_truth
 
 from directpose.engine import load_weights_only
 
@@ -65,15 +66,33 @@ def test_test_tool_evaluates_and_writes_metrics(trained, repo_root,
     work_dir, _ = trained
     with open(osp.join(work_dir, 'last_checkpoint')) as f:
         checkpoint = f.read().strip()
-    metrics_file = tmp_path / 'metrics.json'
-    run([
-        sys.executable, 'tools/test.py', RTMO_TINY, checkpoint, '--work-dir',
-        str(tmp_path), '--out',
-        str(metrics_file), '--cfg-options', *point_config_at(synthetic_coco)
-    ], repo_root)
-    metrics = json.loads(metrics_file.read_text())
-    for key in ('coco/AP', 'coco/AP .5', 'coco/AR'):
-        assert 0 <= metrics[key] <= 1 and math.isfinite(metrics[key])
+    # every candidate kept: one epoch leaves the scores low
+    opts = point_config_at(synthetic_coco) + ['model.test_cfg.score_thr=0']
+
+    def test(name, *extra):
+        out = tmp_path / name
+        run([
+            sys.executable, 'tools/test.py', RTMO_TINY, checkpoint,
+            '--work-dir',
+            str(out), '--out',
+            str(out / 'metrics.json'), '--dump',
+            str(out / 'results.pkl'), '--cfg-options', *opts, *extra
+        ], repo_root)
+        with open(out / 'results.pkl', 'rb') as f:
+            results = pickle.load(f)
+        return results, json.loads((out / 'metrics.json').read_text())
+
+    results, metrics = test('val')
+    assert len(results) == 4  # every validation image
+    assert all(math.isfinite(metrics[k]) for k in ('coco/AP', 'coco/AR'))
+    # against ground truth made of each image's best prediction, the
+    # metrics written are those of a model that finds them: a floor that
+    # random outputs, other weights or a broken evaluation do not reach
+    pseudo = tmp_path / 'pseudo_val.json'
+    pseudo_ground_truth(results, f'{synthetic_coco}/annotations/val.json',
+                        pseudo)
+    _, metrics = test('pseudo', f'test_evaluator.ann_file={pseudo}')
+    assert 0.1 < metrics['coco/AP'] <= 1 and metrics['coco/AR'] > 0.1
 
 
 def _free_port():
