@@ -74,6 +74,22 @@ SYNTHETIC_PRESETS: Dict[str, SyntheticPreset] = {
         back_view_prob=0.25,
         num_train=400,
         num_val=100),
+    'crowd':
+    SyntheticPreset(
+        name='crowd',
+        image_size=(160, 160),
+        min_persons=1,
+        max_persons=8,
+        count_decay=0.9,
+        empty_prob=0.0,
+        min_height=0.25,
+        max_height=0.9,
+        background='textured',
+        max_overlap=0.4,
+        truncation_prob=0.05,
+        back_view_prob=0.3,
+        num_train=800,
+        num_val=200),
     'standard':
     SyntheticPreset(
         name='standard',
