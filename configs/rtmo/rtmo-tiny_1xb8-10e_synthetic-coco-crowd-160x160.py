@@ -1,0 +1,40 @@
+# The tiny RTMO on synthetic-coco `crowd` (160x160 images, 1-8 persons of
+# 25-90% of the image height, textured backgrounds, occlusion): the model of
+# the main job (configs/studies/synthetic_crowd.py).
+_base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py']
+
+max_epochs = 10
+stage2_epochs = 3
+input_size = (160, 160)
+data_root = 'data/synthetic-coco-crowd/'
+codec = dict(_base_.codec, input_size=input_size)
+
+train_cfg = dict(max_epochs=max_epochs)
+param_scheduler = [
+    _base_.param_scheduler[0],
+    dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
+]
+custom_hooks = [
+    dict(
+        _base_.custom_hooks[0],
+        epoch_attributes={
+            max_epochs - stage2_epochs:
+            _base_.custom_hooks[0].epoch_attributes[_base_.max_epochs -
+                                                    _base_.stage2_epochs]
+        }), *_base_.custom_hooks[1:]
+]
+
+# the inherited pipelines at this input size
+train_pipeline, val_pipeline = ([
+    dict(t, encoder=codec) if 'encoder' in t else
+    dict(t, input_size=input_size) if 'input_size' in t else t
+    for t in pipeline
+] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
+train_dataloader = dict(
+    dataset=dict(data_root=data_root, pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
+test_evaluator = val_evaluator
+
+model = dict(test_cfg=dict(input_size=input_size))
