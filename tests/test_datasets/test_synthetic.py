@@ -266,6 +266,23 @@ def test_standard_preset(standard_coco):
     assert min(heights) < 0.15 and max(heights) > 0.6
 
 
+def test_crowd_preset(tmp_path):
+    root = str(tmp_path / 'crowd')
+    make_synthetic_dataset(
+        root, preset='crowd', fmt='coco', num_train=40, num_val=2, seed=0)
+    content = _load(root)
+    assert {(im['width'], im['height'])
+            for im in content['images']} == {(160, 160)}
+    counts = [len(anns) for anns in _by_image(content).values()]
+    # every image has someone; crowds of 6+ and single persons both occur
+    assert len(counts) == 40 and min(counts) >= 1 and max(counts) <= 8
+    assert sum(c >= 6 for c in counts) >= 4 and counts.count(1) >= 4
+    heights = np.array([a['bbox'][3] / 160 for a in content['annotations']])
+    # statures 25-90% of the height (truncated persons are shorter boxes)
+    assert np.quantile(heights, 0.1) < 0.35 and heights.max() > 0.6
+    assert any(a['num_keypoints'] < 17 for a in content['annotations'])
+
+
 def _figure(back_view, stature=120.0):
     rng = np.random.default_rng(0)
     spread = LimbPose(1.5, 0.0, 1.0, 1.0)
