@@ -27,8 +27,10 @@ def with_args(pipeline: List[dict], **args) -> List[dict]:
     input size: ``with_args(pipeline, input_size=(128, 128), encoder=codec)``.
     """
     return [
-        dict(t, **{k: v
-                   for k, v in args.items() if k in t}) for t in pipeline
+        dict(t, **{
+            k: v
+            for k, v in args.items() if k in t
+        }) for t in pipeline
     ]
 
 
