@@ -2,6 +2,7 @@
 # with a shorter schedule: the model of the main job
 # (configs/studies/synthetic_quick.py), a few minutes on 2 CPU cores.
 _base_ = ['./directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py']
+from directpose.utils.config import with_args  # noqa: E402
 
 max_epochs = 30
 input_size = (128, 128)
@@ -14,11 +15,9 @@ param_scheduler = [
 ]
 
 # the inherited pipelines at this input size
-train_pipeline, val_pipeline = ([
-    dict(t, encoder=codec) if 'encoder' in t else
-    dict(t, input_size=input_size) if 'input_size' in t else t
-    for t in pipeline
-] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = (
+    with_args(p, input_size=input_size, encoder=codec)
+    for p in (_base_.train_pipeline, _base_.val_pipeline))
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

@@ -6,10 +6,7 @@ _base_ = [
     'mmpose::body_2d_keypoint/rtmo/coco/rtmo-m_16xb16-600e_coco-640x640.py',
     '../_base_/custom_imports.py'
 ]
+from directpose.utils.config import project_hooks  # noqa: E402
 
-custom_hooks = _base_.custom_hooks + [
-    dict(type='SafeCheckpointHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='EpochSeedHook'),
-]
+custom_hooks = _base_.custom_hooks + project_hooks()
 model = dict(head=dict(type='RTMODCCHead', dcc_cfg=dict(type='DCC')))

@@ -8,25 +8,12 @@ _base_ = [
     'rtmo-s_8xb32-700e_crowdpose-640x640.py',
     '../_base_/custom_imports.py',
 ]
+from directpose.utils.config import crowdpose_dataset, project_hooks  # noqa
 
-custom_hooks = _base_.custom_hooks + [
-    dict(type='SafeCheckpointHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='EpochSeedHook'),
-]
+custom_hooks = _base_.custom_hooks + project_hooks()
 model = dict(head=dict(type='RTMODCCHead', dcc_cfg=dict(type='DCC')))
 
 data_root = 'data/crowdpose/'
-train_dataloader = dict(
-    dataset=dict(
-        type='CheckedCrowdPoseDataset',
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_trainval.json',
-        data_prefix=dict(img='images/')))
-val_dataloader = dict(
-    dataset=dict(
-        type='CheckedCrowdPoseDataset',
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_test.json',
-        data_prefix=dict(img='images/')))
+train_dataloader = dict(dataset=crowdpose_dataset('trainval', data_root))
+val_dataloader = dict(dataset=crowdpose_dataset('test', data_root))
 test_dataloader = val_dataloader

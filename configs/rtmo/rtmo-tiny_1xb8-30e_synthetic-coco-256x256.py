@@ -81,9 +81,7 @@ custom_hooks = [
         },
         priority=48),
     dict(type='SyncNormHook', priority=48),
-    dict(type='SafeCheckpointHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='EpochSeedHook'),
+    *_base_.custom_hooks[1:],  # the runtime's, after its SyncBuffersHook
 ]
 
 model = dict(

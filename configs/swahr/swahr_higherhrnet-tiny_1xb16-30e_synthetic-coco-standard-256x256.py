@@ -2,6 +2,7 @@
 # 0-12 persons of 8-90% height, textured backgrounds, occlusions): the easy
 # config at input 256 (heatmaps 64 and 128), on the standard data.
 _base_ = ['./swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py']
+from directpose.utils.config import with_args  # noqa: E402
 
 max_epochs = 30
 input_size = (256, 256)
@@ -19,11 +20,9 @@ codec = dict(
     heatmap_size=(64, 64),
     higher_heatmap_sizes=[(128, 128)])
 # the inherited pipelines at this input size
-train_pipeline, val_pipeline = ([
-    dict(t, encoder=codec) if 'encoder' in t else
-    dict(t, input_size=input_size) if 'input_size' in t else t
-    for t in pipeline
-] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = (
+    with_args(p, input_size=input_size, encoder=codec)
+    for p in (_base_.train_pipeline, _base_.val_pipeline))
 train_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))

@@ -3,7 +3,8 @@
 # processing (UDP) throughout: at 128 pixels a keypoint's OKS tolerance is
 # 1-2 pixels, below the quantisation of the 1/2-resolution heatmaps.
 _base_ = [
-    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py'
+    '../_base_/default_runtime.py', '../_base_/datasets/synthetic_coco.py',
+    '../_base_/models/swahr_higherhrnet.py'
 ]
 
 max_epochs = 80
@@ -80,58 +81,26 @@ train_dataloader = dict(batch_size=16, dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
+# HigherHRNet at half of W32's widths, one module a stage, two blocks a
+# branch
 model = dict(
-    type='MultiScaleBottomupPoseEstimator',  # multi-scale test works
-    data_preprocessor=dict(
-        type='MultiScalePoseDataPreprocessor',  # also image pyramids
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        bgr_to_rgb=True),
     backbone=dict(
-        type='HRNet',
-        in_channels=3,
         extra=dict(
-            stage1=dict(
-                num_modules=1,
-                num_branches=1,
-                block='BOTTLENECK',
-                num_blocks=(1, ),
-                num_channels=(32, )),
-            stage2=dict(
-                num_modules=1,
-                num_branches=2,
-                block='BASIC',
-                num_blocks=(2, 2),
-                num_channels=(16, 32)),
+            stage1=dict(num_blocks=(1, ), num_channels=(32, )),
+            stage2=dict(num_blocks=(2, 2), num_channels=(16, 32)),
             stage3=dict(
-                num_modules=1,
-                num_branches=3,
-                block='BASIC',
-                num_blocks=(2, 2, 2),
-                num_channels=(16, 32, 64)),
+                num_modules=1, num_blocks=(2, 2, 2), num_channels=(16, 32,
+                                                                   64)),
             stage4=dict(
                 num_modules=1,
-                num_branches=4,
-                block='BASIC',
                 num_blocks=(2, 2, 2, 2),
                 num_channels=(16, 32, 64, 128)))),
     head=dict(
-        type='AEHigherResolutionHead',
         in_channels=16,
-        num_keypoints=17,
-        tag_dim=1,
         higher_channels=16,
         num_basic_blocks=2,
-        scale_branch=dict(type='ScaleMapBranch', kernel_size=9),
-        keypoint_loss=dict(
-            type='AdaptiveHeatmapLoss', use_sahr=True, use_wahr=True),
         # 10x the official 1e-3: in a 2000-iteration schedule the tags stay
         # at their symmetric start (all persons alike) with 1e-3
-        tag_loss=dict(type='AssociativeEmbeddingLoss', loss_weight=1e-2),
+        tag_loss=dict(loss_weight=1e-2),
         decoder=dict(codec, heatmap_size=input_size)),
-    test_cfg=dict(
-        multiscale_test=False,
-        flip_test=True,
-        shift_heatmap=False,
-        restore_heatmap_size=True,
-        align_corners=True))
+    test_cfg=dict(align_corners=True))

@@ -3,12 +3,13 @@
 # scales and flips, tags from scale 1 (official README: 68.9 -> 71.4 AP on
 # COCO val for W32).
 _base_ = ['./swahr_higherhrnet-w32_4xb20-300e_coco-512x512.py']
+from directpose.utils.config import with_transform_args  # noqa: E402
 
 model = dict(test_cfg=dict(multiscale_test=True))
 val_dataloader = dict(
-    dataset=dict(pipeline=[
-        dict(t, aug_scales=[0.5, 2.0])
-        if t['type'] == 'BottomupPyramidResize' else t
-        for t in _base_.val_pipeline
-    ]))
+    dataset=dict(
+        pipeline=with_transform_args(
+            _base_.val_pipeline,
+            'BottomupPyramidResize',
+            aug_scales=[0.5, 2.0])))
 test_dataloader = val_dataloader

@@ -10,6 +10,7 @@ _base_ = [
     'mmpose::body_2d_keypoint/yoloxpose/coco/'
     'yoloxpose_tiny_4xb64-300e_coco-416.py', '../_base_/custom_imports.py'
 ]
+from directpose.utils.config import project_hooks, with_args  # noqa: E402
 
 max_epochs = 30
 stage2_epochs = 10
@@ -45,11 +46,9 @@ model = dict(
 # `extra_mapping_labels`, an argument that the tiny config of mmpose 1.3.2
 # passes but its PackPoseInputs does not take
 train_pipeline_stage1, train_pipeline_stage2, val_pipeline = ([
-    dict(t, encoder=codec) if 'encoder' in t else
-    dict(t, img_scale=input_size) if 'img_scale' in t else
-    dict(t, input_size=input_size) if 'input_size' in t else
     dict(type='PackPoseInputs') if 'extra_mapping_labels' in t else t
-    for t in pipeline
+    for t in with_args(
+        pipeline, encoder=codec, img_scale=input_size, input_size=input_size)
 ] for pipeline in (_base_.train_pipeline_stage1, _base_.train_pipeline_stage2,
                    _base_.val_pipeline))
 train_dataloader = dict(
@@ -77,10 +76,7 @@ custom_hooks = [
     dict(_base_.custom_hooks[0], num_last_epochs=stage2_epochs,
          new_train_pipeline=train_pipeline_stage2),
     *_base_.custom_hooks[1:],
-    # checkpoints that torch.load(weights_only=True) loads: the study tests
-    # the trained checkpoint through this project's safe loader; the stop on
-    # a non-finite loss and per-epoch seeds, as every config here has
-    dict(type='SafeCheckpointHook'),
-    dict(type='NonFiniteLossHook'),
-    dict(type='EpochSeedHook'),
+    # the study tests the trained checkpoint through this project's
+    # weights-only loader
+    *project_hooks(),
 ]

@@ -2,22 +2,13 @@
 # trainval, tested on test. Expects data/crowdpose/{annotations,images}
 # (mmpose's layout).
 _base_ = ['./coco_bottomup.py']
+from directpose.utils.config import crowdpose_dataset  # noqa: E402
 
 dataset_type = 'CheckedCrowdPoseDataset'  # mmpose's + checks
 data_root = 'data/crowdpose/'
 
-train_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_trainval.json',
-        data_prefix=dict(img='images/')))
-val_dataloader = dict(
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='annotations/mmpose_crowdpose_test.json',
-        data_prefix=dict(img='images/')))
+train_dataloader = dict(dataset=crowdpose_dataset('trainval', data_root))
+val_dataloader = dict(dataset=crowdpose_dataset('test', data_root))
 test_dataloader = val_dataloader
 
 # AP, AP50, AP75, AR, AR50, AP(E), AP(M), AP(H); CrowdPose has no `area`

@@ -3,6 +3,7 @@
 # width 48 (from MMPose's ImageNet HRNet-W48), heatmaps at 1/4 and 1/2 of
 # 640, and a detection threshold of 0.1.
 _base_ = ['./swahr_higherhrnet_w32.py']
+from directpose.utils.config import with_args  # noqa: E402
 
 input_size = (640, 640)
 codec = dict(
@@ -26,8 +27,6 @@ model = dict(
         decoder=dict(codec, heatmap_size=input_size)))
 
 # the inherited pipelines at this input size
-train_pipeline, val_pipeline = ([
-    dict(t, encoder=codec) if 'encoder' in t else
-    dict(t, input_size=input_size) if 'input_size' in t else t
-    for t in pipeline
-] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = (
+    with_args(p, input_size=input_size, encoder=codec)
+    for p in (_base_.train_pipeline, _base_.val_pipeline))

@@ -1,0 +1,56 @@
+"""What the configs in ``configs/`` share as code rather than as a base.
+
+MMEngine's text-style configs merge dicts from their ``_base_`` files but
+cannot merge lists (pipelines, hooks) nor apply one change to several
+parents; a config imports these functions after its ``_base_`` line (a
+config that imports before it is read as a pure-Python one), and MMEngine
+drops the imported functions from the resolved config.
+"""
+from typing import List
+
+
+def project_hooks() -> List[dict]:
+    """This project's hooks, which every config here runs after its own:
+    checkpoints loadable with ``torch.load(weights_only=True)``, a stop on a
+    NaN/inf loss term before it reaches the weights, and per-epoch seeds
+    that depend on (seed, epoch) only (an exact ``--resume``)."""
+    return [
+        dict(type='SafeCheckpointHook'),
+        dict(type='NonFiniteLossHook'),
+        dict(type='EpochSeedHook'),
+    ]
+
+
+def with_args(pipeline: List[dict], **args) -> List[dict]:
+    """``pipeline`` with each of ``args`` replacing the argument of that name
+    in every transform that has it, e.g. an inherited pipeline at another
+    input size: ``with_args(pipeline, input_size=(128, 128), encoder=codec)``.
+    """
+    return [
+        dict(t, **{
+            k: v
+            for k, v in args.items() if k in t
+        }) for t in pipeline
+    ]
+
+
+def with_transform_args(pipeline: List[dict], transform: str,
+                        **args) -> List[dict]:
+    """``pipeline`` with ``args`` set in its transforms of type
+    ``transform``, which must be there."""
+    if not any(t['type'] == transform for t in pipeline):
+        raise ValueError(f'the pipeline has no {transform}: '
+                         f"{[t['type'] for t in pipeline]}")
+    return [dict(t, **args) if t['type'] == transform else t for t in pipeline]
+
+
+def crowdpose_dataset(split: str, data_root: str) -> dict:
+    """The ``split`` ('trainval', 'test') of CrowdPose as every CrowdPose
+    config here reads it: ``{data_root}/annotations/mmpose_crowdpose_{split}
+    .json`` (mmpose's annotation files) and the images in
+    ``{data_root}/images/``, through the checked dataset."""
+    return dict(
+        type='CheckedCrowdPoseDataset',
+        data_root=data_root,
+        ann_file=f'annotations/mmpose_crowdpose_{split}.json',
+        data_prefix=dict(img='images/'))

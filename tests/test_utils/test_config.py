@@ -1,0 +1,68 @@
+"""directpose.utils.config: the code the configs share."""
+import pytest
+from mmengine.config import Config
+
+from directpose.utils.config import (crowdpose_dataset, project_hooks,
+                                     with_args, with_transform_args)
+
+PIPELINE = [
+    dict(type='LoadImage'),
+    dict(type='BottomupRandomAffine', input_size=(256, 256), shift_factor=0.1),
+    dict(type='GenerateTarget', encoder=dict(type='A', input_size=(256, 256))),
+    dict(type='BottomupResize', input_size=(256, 256), size_factor=128),
+    dict(type='PackPoseInputs'),
+]
+
+
+def test_project_hooks_are_fresh_dicts_in_order():
+    hooks = project_hooks()
+    assert [h['type'] for h in hooks
+            ] == ['SafeCheckpointHook', 'NonFiniteLossHook', 'EpochSeedHook']
+    hooks[0]['priority'] = 1
+    assert 'priority' not in project_hooks()[0]
+
+
+def test_with_args_replaces_only_the_arguments_a_transform_has():
+    codec = dict(type='A', input_size=(128, 128))
+    new = with_args(
+        PIPELINE, input_size=(128, 128), encoder=codec, size_factor=32)
+    assert new == [
+        dict(type='LoadImage'),
+        dict(
+            type='BottomupRandomAffine',
+            input_size=(128, 128),
+            shift_factor=0.1),
+        dict(type='GenerateTarget', encoder=codec),
+        dict(type='BottomupResize', input_size=(128, 128), size_factor=32),
+        dict(type='PackPoseInputs'),
+    ]
+    # the inherited pipeline is left as it was
+    assert PIPELINE[1]['input_size'] == (256, 256)
+
+
+def test_with_transform_args_sets_arguments_of_one_type():
+    new = with_transform_args(PIPELINE, 'BottomupResize', aug_scales=[0.5])
+    assert new[3] == dict(PIPELINE[3], aug_scales=[0.5])
+    assert new[:3] + new[4:] == PIPELINE[:3] + PIPELINE[4:]
+    with pytest.raises(ValueError, match='no BottomupPyramidResize'):
+        with_transform_args(PIPELINE, 'BottomupPyramidResize', aug_scales=[])
+
+
+def test_crowdpose_dataset():
+    assert crowdpose_dataset('test', 'data/crowdpose/') == dict(
+        type='CheckedCrowdPoseDataset',
+        data_root='data/crowdpose/',
+        ann_file='annotations/mmpose_crowdpose_test.json',
+        data_prefix=dict(img='images/'))
+
+
+def test_a_text_config_importing_them_resolves_without_them(tmp_path):
+    (tmp_path / 'base.py'
+     ).write_text("pipeline = [dict(type='Resize', input_size=(8, 8))]\n")
+    (tmp_path / 'child.py').write_text(
+        "_base_ = ['./base.py']\n"
+        'from directpose.utils.config import with_args\n'
+        'pipeline = with_args(_base_.pipeline, input_size=(4, 4))\n')
+    cfg = Config.fromfile(tmp_path / 'child.py')
+    assert cfg.to_dict() == dict(
+        pipeline=[dict(type='Resize', input_size=(4, 4))])
