@@ -158,9 +158,8 @@ class SubsetSpec:
     def subsets(self) -> List[Subset]:
         """Every bin, persons first."""
         return [
-            subset for kind in SUBSET_KINDS
+            subset for kind in SUBSET_KINDS if getattr(self, kind)
             for subset in subsets_from_edges(kind, getattr(self, kind))
-            if getattr(self, kind)
         ]
 
 
