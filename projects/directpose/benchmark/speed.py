@@ -239,11 +239,11 @@ class SpeedMeter:
                batch: dict,
                annotations: Sequence[Sequence[dict]],
                oks_thr: float = 0.5) -> float:
-        """The fraction of the annotated persons of ``batch`` that one
-        ``test_step`` finds: matched with OKS >= ``oks_thr`` (the model's
-        ``sigmas``), predictions taken greedily by score (``bbox_scores``,
-        or the mean keypoint score where the model has none; see
-        :func:`directpose.evaluation.recall_at_oks`).
+        """The fraction of the annotated persons of ``batch`` that
+        ``test_step`` finds, an image at a time: matched with OKS >=
+        ``oks_thr`` (the model's ``sigmas``), predictions taken greedily by
+        score (``bbox_scores``, or the mean keypoint score where the model
+        has none; see :func:`directpose.evaluation.recall_at_oks`).
 
         Args:
             batch (dict): A batch of :meth:`scene` (or of images).
@@ -265,11 +265,13 @@ class SpeedMeter:
         }
         if total == 0 or num_keypoints != {len(sigmas)}:
             return float('nan')
-        with torch.no_grad():
-            samples = self.model.test_step(batch)
         matched = 0.0
-        for sample, anns in zip(samples, annotations):
-            pred = sample.pred_instances
+        for i, anns in enumerate(annotations):
+            one = dict(
+                inputs=batch['inputs'][i:i + 1],
+                data_samples=batch['data_samples'][i:i + 1])
+            with torch.no_grad():
+                pred = self.model.test_step(one)[0].pred_instances
             keypoints = _numpy(pred.keypoints)
             scores = _numpy(pred.bbox_scores) if 'bbox_scores' in pred \
                 else _numpy(pred.keypoint_scores).mean(axis=-1)

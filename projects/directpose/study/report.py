@@ -248,11 +248,12 @@ def _persons_note(scenes, beyond: Sequence[int]) -> str:
     where = '' if scenes is None else (
         f' (preset `{scenes.preset}`, {scenes.image_size}x'
         f'{scenes.image_size})')
-    note = (f'- ms @N pers. (recall): the same on one synthetic scene with '
-            f'N persons{where}; recall: the fraction of its annotated '
-            'persons matched by a prediction with OKS >= 0.5 (COCO sigmas, '
-            'greedy by score), so that a flat curve that finds nobody does '
-            'not pass for speed.')
+    note = (f'- ms @N pers. (recall): the same on a synthetic scene with '
+            f'N persons{where}; recall: the fraction of the annotated '
+            'persons of that scene and the next (`speed.images` in all) '
+            'matched by a prediction with OKS >= 0.5 (COCO sigmas, greedy '
+            'by score), so that a flat curve that finds nobody does not '
+            'pass for speed.')
     if beyond:
         note += (f" *: more persons than the preset's images have (at most "
                  f'{scenes.max_persons}); the persons shrink to its smallest '
