@@ -27,8 +27,10 @@ METHODS = {
 YOLOXPOSE = ('configs/yoloxpose/'
              'yoloxpose_tiny_1xb8-30e_synthetic-coco-128x128.py')
 COLUMNS = [
-    'AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'params', 'flops', 'latency_ms',
-    'postprocess_ms', 'memory_mib', 'persons_1_ms', 'persons_3_ms'
+    'AP', 'AP50', 'AP75', 'APM', 'APL', 'AR', 'AP persons 1-2',
+    'AP persons 3+', 'AP area 0-1000.5', 'AP area 1000.5+', 'AP val seed 1',
+    'val_gap', 'params', 'flops', 'latency_ms', 'postprocess_ms', 'memory_mib',
+    'persons_1_ms', 'persons_3_ms', 'persons_1_recall', 'persons_3_recall'
 ]
 
 
@@ -45,7 +47,8 @@ def write_study(path, root, work_dir, methods, runs=1):
     path.write_text(
         f'work_dir = {work_dir!r}\n'
         f'dataset = dict(type="synthetic", root={root!r}, preset="easy", '
-        'format="coco", num_train=8, num_val=4)\n'
+        'format="coco", num_train=8, num_val=4, val_seeds=(0, 1))\n'
+        'subsets = dict(persons=(1, 3), area=(0, 1000.5))\n'
         f'cfg_options = {options!r}\n'
         f'speed = dict(warmup=0, runs={runs}, images=1, persons=(1, 3), '
         'persons_image_size=64, backend=("pytorch", "onnxruntime"))\n'
@@ -82,12 +85,22 @@ def test_micro_study_table_has_a_row_per_method(study):
             assert math.isfinite(float(row[column])), (row['method'], column)
         assert float(row['params']) > 1e5 and float(row['flops']) > 1e6
         assert float(row['latency_ms']) > 0
+        assert 0 <= float(row['persons_3_recall']) <= 1
+        assert row['persons_3_annotated'] == '3'
     # ONNX Runtime's latency: every method has an exporter
     for row in rows:
         assert math.isfinite(float(row['latency_ms_onnxruntime'])), row
     with open(osp.join(spec.work_dir, 'results.md')) as f:
         table = f.read()
-    assert table.startswith('| Method | AP | AP50 | AP75 | APM | APL | AR |')
+    assert table.startswith(
+        '| Method | AP | AP50 | AP75 | APM | APL | AR | AP persons 1-2 | '
+        'AP persons 3+ | AP area 0-1000.5 | AP area 1000.5+ | '
+        'AP val seed 1 |')
+    assert '| ms @1 pers. (recall) | ms @3 pers. (recall) |' in table
+    assert "preset `easy`, 64x64" in table  # the study's preset
+    # the second validation set was made beside the first, with seed 1
+    assert osp.isfile(
+        osp.join(spec.dataset.root, 'val_seed1', 'annotations', 'val.json'))
     assert '| onnxruntime ms (x pytorch) |' in table
     assert 'could not be timed' not in table
     for name in names:

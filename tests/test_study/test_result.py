@@ -6,6 +6,7 @@ import json
 import pytest
 
 from directpose.study import Accuracy, MethodResult
+from directpose.study.result import Scenes, SubsetAP, ValRepeat
 
 
 def _summary(median):
@@ -111,3 +112,24 @@ def test_accuracy_fields_of_both_styles():
     assert Accuracy.from_columns('crowdpose', crowd.columns()) == crowd
     with pytest.raises(KeyError, match='CocoMetric'):
         Accuracy.from_metrics({'PCK': 0.9})
+
+
+def test_round_trip_with_subsets_repeats_and_scenes():
+    result = MethodResult.from_dict(copy.deepcopy(SAVED))
+    result.subsets = [
+        SubsetAP('persons 1-2', 0.7, images=68, persons=109),
+        SubsetAP('area 1105.5+', -1.0, images=200, persons=0)
+    ]
+    result.val_repeats = [ValRepeat(1, 0.48, {'coco/AP': 0.48})]
+    result.scenes = Scenes('crowd', 160, 8)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert MethodResult.from_dict(data) == result
+    assert data['subsets'][0] == dict(
+        name='persons 1-2', ap=0.7, images=68, persons=109)
+    assert data['scenes'] == dict(
+        preset='crowd', image_size=160, max_persons=8)
+    assert result.val_gap() == pytest.approx(0.02)
+    # the layout of before reads with them empty
+    old = MethodResult.from_dict(copy.deepcopy(SAVED))
+    assert old.subsets == [] and old.val_repeats == [] and old.scenes is None
+    assert old.val_gap() is None

@@ -12,7 +12,7 @@ resizing the image are not timed.
 """
 import copy
 import ctypes
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -23,6 +23,7 @@ from mmpose.registry import DATASETS
 
 from directpose.apis import OnnxPoseModel, collate_images, test_pipeline
 from directpose.datasets.synthetic import render_scene
+from directpose.evaluation import recall_at_oks
 from .onnx_timing import OnnxStageTimer
 from .timing import StageTimer, summarize
 
@@ -114,6 +115,13 @@ class _PeakMemory:
         else:
             peak = self._status('VmHWM')
         self.mib = max(peak - self._base, 0) / 2**20
+
+
+def _numpy(values) -> np.ndarray:
+    """A prediction field (array or tensor) as a NumPy array."""
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    return np.asarray(values)
 
 
 def memory_kind(device: str) -> str:
@@ -210,14 +218,67 @@ class SpeedMeter:
               num_persons: int,
               image_size: int = 256,
               preset: str = 'standard',
-              batch_size: int = 1) -> dict:
-        """A batch of synthetic scenes with ``num_persons`` each."""
-        images = [
+              batch_size: int = 1,
+              return_annotations: bool = False) -> Union[dict, tuple]:
+        """A batch of synthetic scenes with ``num_persons`` each (scene
+        ``i`` drawn with seed ``[num_persons, i]``); with
+        ``return_annotations``, ``(batch, annotations)``: also the COCO
+        annotations of each scene's persons, a list per scene (see
+        :func:`~directpose.datasets.synthetic.render_scene`)."""
+        scenes = [
             render_scene(
-                num_persons, image_size, seed=[num_persons, i],
-                preset=preset)[0] for i in range(batch_size)
+                num_persons, image_size, seed=[num_persons, i], preset=preset)
+            for i in range(batch_size)
         ]
-        return self.batch_from_images(images)
+        batch = self.batch_from_images([image for image, _ in scenes])
+        if return_annotations:
+            return batch, [annotations for _, annotations in scenes]
+        return batch
+
+    def recall(self,
+               batch: dict,
+               annotations: Sequence[Sequence[dict]],
+               oks_thr: float = 0.5) -> float:
+        """The fraction of the annotated persons of ``batch`` that
+        ``test_step`` finds, an image at a time: matched with OKS >=
+        ``oks_thr`` (the model's ``sigmas``), predictions taken greedily by
+        score (``bbox_scores``, or the mean keypoint score where the model
+        has none; see :func:`directpose.evaluation.recall_at_oks`).
+
+        Args:
+            batch (dict): A batch of :meth:`scene` (or of images).
+            annotations (Sequence[Sequence[dict]]): The COCO annotations of
+                each image's persons.
+            oks_thr (float): The OKS a match needs.
+
+        Returns:
+            float: Matched over annotated persons, all images together; NaN
+            without annotated person or where the model's keypoints are
+            not those of the annotations (e.g. CrowdPose's 14).
+        """
+        sigmas = self.model.dataset_meta['sigmas']
+        total = sum(len(anns) for anns in annotations)
+        num_keypoints = {
+            len(ann['keypoints']) // 3
+            for anns in annotations
+            for ann in anns
+        }
+        if total == 0 or num_keypoints != {len(sigmas)}:
+            return float('nan')
+        matched = 0.0
+        for i, anns in enumerate(annotations):
+            one = dict(
+                inputs=batch['inputs'][i:i + 1],
+                data_samples=batch['data_samples'][i:i + 1])
+            with torch.no_grad():
+                pred = self.model.test_step(one)[0].pred_instances
+            keypoints = _numpy(pred.keypoints)
+            scores = _numpy(pred.bbox_scores) if 'bbox_scores' in pred \
+                else _numpy(pred.keypoint_scores).mean(axis=-1)
+            if anns:
+                matched += len(anns) * recall_at_oks(
+                    anns, keypoints, scores.reshape(-1), sigmas, oks_thr)
+        return matched / total
 
     # ------------------------------------------------------------- timing
     def time(self,

@@ -14,15 +14,18 @@ import time
 from typing import IO, Optional
 
 from mmengine.config import Config
+from mmpose.evaluation import CocoMetric
 from tqdm import tqdm
 
 from directpose.benchmark import SpeedMeter, describe_device, memory_kind
-from directpose.datasets.synthetic import point_at_dataset
+from directpose.datasets.synthetic import SYNTHETIC_PRESETS, point_at_dataset
 from directpose.deploy import ExportError
 from directpose.engine import build_runner, load_config
+from directpose.evaluation import subset_ap, subset_size
 from directpose.utils import write_json_atomic
 from .progress import ProgressBarHook
-from .result import Accuracy, BackendSpeed, Cost, MethodResult, Speed
+from .result import (Accuracy, BackendSpeed, Cost, MethodResult, Scenes, Speed,
+                     SubsetAP, ValRepeat)
 from .spec import MethodSpec, StudySpec
 
 
@@ -52,12 +55,33 @@ def method_config(study: StudySpec, method: MethodSpec) -> Config:
     return cfg
 
 
+def _test_settings(study: StudySpec) -> Optional[dict]:
+    """What the test stage does besides the config's test: the subsets and
+    further validation sets; None where it does nothing else."""
+    seeds = study.dataset.val_seeds[1:] if study.dataset else ()
+    subsets = study.to_dict()['subsets']
+    if not seeds and not any(subsets.values()):
+        return None
+    return dict(subsets=subsets, val_seeds=list(seeds))
+
+
 def method_keys(study: StudySpec, method: MethodSpec, cfg: Config) -> dict:
     """Digests that say when a stage must be done again: ``model`` (config
-    and checkpoint: training and testing) and ``result`` (plus the speed
-    settings)."""
+    and checkpoint: training), ``test`` (plus the subsets and further
+    validation sets), ``speed`` (the model and the speed settings) and
+    ``result`` (all of them). A study without subsets or further validation
+    sets keeps the keys it had before they existed (``test`` is ``model``,
+    ``result`` is ``speed``), so its finished methods stay finished."""
     model = _digest([cfg.to_dict(), method.checkpoint])
-    return dict(model=model, result=_digest([model, study.to_dict()['speed']]))
+    speed = _digest([model, study.to_dict()['speed']])
+    settings = _test_settings(study)
+    if settings is None:
+        return dict(model=model, test=model, speed=speed, result=speed)
+    return dict(
+        model=model,
+        test=_digest([model, settings]),
+        speed=speed,
+        result=_digest([speed, settings]))
 
 
 class MethodRun:
@@ -106,10 +130,12 @@ class MethodRun:
             state['train'] = self.train(resume)
             self._save(state)
         checkpoint = state['train']['checkpoint']
-        if 'test' not in state:
+        # a test of before the test key existed has the model's key
+        if state.get('test', {}).get('key',
+                                     self.keys['model']) != self.keys['test']:
             state['test'] = self.test(checkpoint)
             self._save(state)
-        if state.get('speed', {}).get('key') != self.keys['result']:
+        if state.get('speed', {}).get('key') != self.keys['speed']:
             state['speed'] = self.measure(checkpoint)
             self._save(state)
         result = self.result(state)
@@ -138,19 +164,64 @@ class MethodRun:
         return dict(checkpoint=checkpoint, seconds=seconds)
 
     def test(self, checkpoint: str) -> dict:
-        """Evaluate ``checkpoint`` with the config's test evaluator."""
+        """Evaluate ``checkpoint`` with the config's test evaluator; then
+        the study's subsets of the validation set, from the keypoint
+        results the evaluator wrote (``<work_dir>/test.keypoints.json``),
+        and the test on each further validation set.
+
+        Returns:
+            dict: The test ``key``, ``metrics``, ``seconds``, ``subsets``
+            (:class:`~.result.SubsetAP` fields) and ``repeats`` (``seed``,
+            ``metrics``, ``seconds``).
+        """
+        subsets = self.study.subsets.subsets()
         cfg = copy.deepcopy(self.cfg)
+        prefix = osp.join(self.work_dir, 'test')
+        if subsets:
+            _set_outfile_prefix(cfg, prefix)
+        metrics, seconds, metric = self._run_test(cfg, checkpoint)
+        if subsets and metric is None:
+            raise ValueError(f'{self.method.config}: the study\'s subsets '
+                             'need a CocoMetric test evaluator')
+        found = []
+        for subset in subsets:
+            images, persons = subset_size(metric.coco, subset)
+            ap = subset_ap(metric.coco, f'{prefix}.keypoints.json', subset,
+                           metric.dataset_meta['sigmas'], metric.iou_type,
+                           metric.use_area)
+            found.append(
+                dict(name=subset.name, ap=ap, images=images, persons=persons))
+        repeats = []
+        roots = self.study.dataset.val_roots() if self.study.dataset else {}
+        for seed, root in list(roots.items())[1:]:
+            cfg = copy.deepcopy(self.cfg)
+            point_at_dataset(cfg, root)
+            repeat, repeat_seconds, _ = self._run_test(cfg, checkpoint)
+            repeats.append(
+                dict(seed=seed, metrics=repeat, seconds=repeat_seconds))
+        return dict(
+            key=self.keys['test'],
+            metrics=metrics,
+            seconds=seconds,
+            subsets=found,
+            repeats=repeats)
+
+    def _run_test(self, cfg: Config, checkpoint: str) -> tuple:
+        """``runner.test()`` of ``cfg`` with ``checkpoint``.
+
+        Returns:
+            tuple: The metrics, the seconds it took and the evaluator's
+            ``CocoMetric`` (its ground truth, sigmas and settings).
+        """
         cfg.load_from, cfg.resume = checkpoint, False
         runner = build_runner(cfg)
         runner.register_hook(ProgressBarHook(self.method.name, self.progress))
         start = time.perf_counter()
         metrics = runner.test()
-        return dict(
-            metrics={
-                k: float(v)
-                for k, v in metrics.items()
-            },
-            seconds=time.perf_counter() - start)
+        seconds = time.perf_counter() - start
+        metric = next((m for m in runner.test_evaluator.metrics
+                       if isinstance(m, CocoMetric)), None)
+        return {k: float(v) for k, v in metrics.items()}, seconds, metric
 
     def measure(self, checkpoint: str) -> dict:
         """Cost (parameters, FLOPs) and speed of the inference model, with
@@ -184,7 +255,7 @@ class MethodRun:
                     continue
                 backends[backend] = self._time(meter, bar.update)
         return dict(
-            key=self.keys['result'],
+            key=self.keys['speed'],
             device=describe_device(pytorch.device),
             memory_kind=memory_kind(pytorch.device),
             backend=speed.backend[0],
@@ -192,24 +263,32 @@ class MethodRun:
             **complexity)
 
     def _time(self, meter: SpeedMeter, tick) -> dict:
-        """Latency on test-set images and on scenes of each person count."""
+        """Latency on test-set images and on a scene of each person count,
+        with the recall at OKS 0.5 over ``speed.images`` such scenes (the
+        timed one first) and their ``annotated`` persons."""
         speed = self.study.speed
         images = meter.batches_from_test_set(speed.images)
         latency = meter.time(images, speed.warmup, speed.runs, tick)
         persons = []
         for num in speed.persons:
-            batch = meter.scene(num, speed.persons_image_size,
-                                speed.persons_preset)
+            scene = (num, speed.persons_image_size, speed.persons_preset)
+            # the recall over `images` scenes, the first of them the timed
+            scenes, truth = meter.scene(
+                *scene, batch_size=speed.images, return_annotations=True)
             persons.append(
                 dict(
                     persons=num,
-                    **meter.time([batch], speed.warmup, speed.runs, tick)))
+                    **meter.time([meter.scene(*scene)], speed.warmup,
+                                 speed.runs, tick),
+                    annotated=sum(map(len, truth)),
+                    recall=meter.recall(scenes, truth)))
         return dict(latency=latency, persons=persons)
 
     def result(self, state: dict) -> MethodResult:
         """The method's row, from the state of its finished stages."""
         metrics = state['test']['metrics']
         speed = state['speed']
+        scenes = self.study.speed
         return MethodResult(
             name=self.method.name,
             config=self.method.config,
@@ -230,4 +309,30 @@ class MethodRun:
                 backends={
                     name: BackendSpeed.from_dict(timed)
                     for name, timed in speed['backends'].items()
-                }))
+                }),
+            subsets=[
+                SubsetAP(**subset)
+                for subset in state['test'].get('subsets', [])
+            ],
+            val_repeats=[
+                ValRepeat(
+                    seed=r['seed'],
+                    ap=Accuracy.from_metrics(r['metrics']).ap,
+                    metrics=r['metrics'])
+                for r in state['test'].get('repeats', [])
+            ],
+            scenes=None if scenes.persons_preset is None else Scenes(
+                preset=scenes.persons_preset,
+                image_size=scenes.persons_image_size,
+                max_persons=SYNTHETIC_PRESETS[
+                    scenes.persons_preset].max_persons))
+
+
+def _set_outfile_prefix(cfg: Config, prefix: str) -> None:
+    """Make the test evaluator's ``CocoMetric`` keep its keypoint results
+    in ``<prefix>.keypoints.json``."""
+    evaluators = cfg.test_evaluator
+    for evaluator in (evaluators
+                      if isinstance(evaluators, list) else [evaluators]):
+        if 'CocoMetric' in str(evaluator.get('type')):
+            evaluator.outfile_prefix = prefix

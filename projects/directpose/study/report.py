@@ -21,6 +21,37 @@ def _accuracy_columns(results: Sequence[MethodResult]) -> List[str]:
     return columns
 
 
+#: a difference of AP between two validation sets above this is flagged
+AP_GAP = 0.03
+#: the mark of a flagged AP
+GAP_MARK = '†'
+
+
+def _subset_names(results: Sequence[MethodResult]) -> List[str]:
+    names: List[str] = []
+    for result in results:
+        names += [s.name for s in result.subsets if s.name not in names]
+    return names
+
+
+def _val_seeds(results: Sequence[MethodResult]) -> List[int]:
+    seeds: List[int] = []
+    for result in results:
+        seeds += [r.seed for r in result.val_repeats if r.seed not in seeds]
+    return seeds
+
+
+def gap_flagged(result: MethodResult) -> bool:
+    """Whether the AP of a further validation set differs from the AP by
+    more than :data:`AP_GAP`."""
+    gap = result.val_gap()
+    return gap is not None and gap > AP_GAP
+
+
+def _scenes(results: Sequence[MethodResult]):
+    return next((r.scenes for r in results if r.scenes is not None), None)
+
+
 def _latency(result: MethodResult) -> dict:
     """The first backend's latency summaries; empty where none."""
     return result.speed.latency if result.speed else {}
@@ -64,19 +95,37 @@ def _main_backend(results: Sequence[MethodResult]) -> str:
     return next((r.speed.backend for r in results if r.speed), 'pytorch')
 
 
-def flat_row(result: MethodResult,
-             accuracy_columns: Sequence[str],
-             persons: Sequence[int],
-             backends: Sequence[str] = ()) -> dict:
+def flat_row(
+    result: MethodResult,
+    accuracy_columns: Sequence[str],
+    persons: Sequence[int],
+    backends: Sequence[str] = (),
+    subsets: Sequence[str] = (),
+    val_seeds: Sequence[int] = ()
+) -> dict:
     """One method as a flat dict of numbers (NaN where absent): the CSV
     row. ``backends``: further backends, whose latency gets a column
-    ``latency_ms_<backend>``."""
+    ``latency_ms_<backend>``; ``subsets``: subsets of the validation set,
+    whose AP gets a column ``AP <subset>``; ``val_seeds``: further
+    validation sets, whose AP gets a column ``AP val seed <seed>``, with
+    ``val_gap`` (the largest difference to the AP) and ``val_gap_flagged``
+    (above :data:`AP_GAP`)."""
     nan = float('nan')
     row: Dict[str, object] = dict(
         method=result.name, config=result.config, error=result.error or '')
     accuracy = result.accuracy.columns() if result.accuracy else {}
     for column in accuracy_columns:
         row[column] = accuracy.get(column, nan)
+    found = {subset.name: subset.ap for subset in result.subsets}
+    for name in subsets:
+        row[f'AP {name}'] = found.get(name, nan)
+    if val_seeds:
+        repeats = {r.seed: r.ap for r in result.val_repeats}
+        for seed in val_seeds:
+            row[f'AP val seed {seed}'] = repeats.get(seed, nan)
+        gap = result.val_gap()
+        row['val_gap'] = nan if gap is None else gap
+        row['val_gap_flagged'] = gap_flagged(result)
     latency = _latency(result)
     cost = result.cost
     row.update(
@@ -97,6 +146,9 @@ def flat_row(result: MethodResult,
         row[f'persons_{num}_ms'] = _stat(entry, 'total')
         row[f'persons_{num}_postprocess_ms'] = _stat(entry, 'postprocess')
         row[f'persons_{num}_detected'] = _stat(entry, 'instances')
+        row[f'persons_{num}_annotated'] = entry.get('annotated', nan)
+        recall = entry.get('recall')
+        row[f'persons_{num}_recall'] = nan if recall is None else recall
     train = None if cost is None else cost.train_seconds
     row['train_s'] = nan if train is None else train
     row['device'] = result.speed.device if result.speed else ''
@@ -115,10 +167,19 @@ def markdown_table(results: Sequence[MethodResult]) -> str:
     persons = _persons(results)
     main = _main_backend(results)
     backends = _extra_backends(results)
+    subsets = _subset_names(results)
+    seeds = _val_seeds(results)
+    scenes = _scenes(results)
+    beyond = [n for n in persons if scenes and n > scenes.max_persons]
     header = [
-        'Method', *acc, 'Params (M)', 'GFLOPs', 'Latency ms, median (IQR)',
-        *[f'{name} ms (x {main})' for name in backends], 'Post-proc. ms',
-        'Peak mem MiB', *[f'ms @{n} pers.' for n in persons], 'Train min'
+        'Method', *acc, *[f'AP {name}' for name in subsets],
+        *[f'AP val seed {seed}' for seed in seeds], 'Params (M)', 'GFLOPs',
+        'Latency ms, median (IQR)',
+        *[f'{name} ms (x {main})'
+          for name in backends], 'Post-proc. ms', 'Peak mem MiB', *[
+              f"ms @{n} pers.{'*' if n in beyond else ''} (recall)"
+              for n in persons
+          ], 'Train min'
     ]
     lines = [
         '| ' + ' | '.join(header) + ' |',
@@ -126,21 +187,26 @@ def markdown_table(results: Sequence[MethodResult]) -> str:
     ]
     notes = []
     for result in results:
-        row = flat_row(result, acc, persons, backends)
+        row = flat_row(result, acc, persons, backends, subsets, seeds)
         if result.error:
             cells = [result.name] + ['-'] * (len(header) - 1)
             notes.append(f'- **{result.name}** failed: {result.error}')
         else:
             iqr = row['latency_p75_ms'] - row['latency_p25_ms']
             latency = f"{_fmt(row['latency_ms'])} ({_fmt(iqr)})"
+            mark = f' {GAP_MARK}' if gap_flagged(result) else ''
             cells = [
                 result.name, *[_fmt(row[c], 3) for c in acc],
+                *[_fmt(row[f'AP {name}'], 3) for name in subsets],
+                *[_fmt(row[f'AP val seed {s}'], 3) + mark for s in seeds],
                 _fmt(row['params'], 2, 1e-6),
                 _fmt(row['flops'], 2, 1e-9), latency,
                 *[_backend_cell(row, name) for name in backends],
                 _fmt(row['postprocess_ms']),
-                _fmt(row['memory_mib']),
-                *[_fmt(row[f'persons_{n}_ms']) for n in persons],
+                _fmt(row['memory_mib']), *[
+                    f"{_fmt(row[f'persons_{n}_ms'])} "
+                    f"({_fmt(row[f'persons_{n}_recall'], 2)})" for n in persons
+                ],
                 _fmt(row['train_s'], 1, 1 / 60)
             ]
             for name, timed in result.speed.backends.items():
@@ -167,13 +233,61 @@ def markdown_table(results: Sequence[MethodResult]) -> str:
                 'exported to ONNX, with as many threads; docs/deployment.md)'
                 f', and its ratio to the {main} latency.' for name in backends
             ],
-            '- ms @N pers.: the same on synthetic scenes with N persons.',
+            _persons_note(scenes, beyond),
             f'- Peak mem: {first.speed.memory_kind}.',
             '- Params and GFLOPs: the inference model (deploy mode), '
             'network forward only (mmengine complexity analysis), at the '
             f'input size of each method: {shapes}.',
         ]
+    notes += _accuracy_notes(results, subsets, seeds)
     return '\n'.join(lines + [''] + notes) + '\n'
+
+
+def _persons_note(scenes, beyond: Sequence[int]) -> str:
+    """What the ``ms @N pers. (recall)`` columns are."""
+    where = '' if scenes is None else (
+        f' (preset `{scenes.preset}`, {scenes.image_size}x'
+        f'{scenes.image_size})')
+    note = (f'- ms @N pers. (recall): the same on a synthetic scene with '
+            f'N persons{where}; recall: the fraction of the annotated '
+            'persons of that scene and the next (`speed.images` in all) '
+            'matched by a prediction with OKS >= 0.5 (COCO sigmas, greedy '
+            'by score), so that a flat curve that finds nobody does not '
+            'pass for speed.')
+    if beyond:
+        note += (f" *: more persons than the preset's images have (at most "
+                 f'{scenes.max_persons}); the persons shrink to its smallest '
+                 'stature and overlap more than in its data.')
+    return note
+
+
+def _accuracy_notes(results: Sequence[MethodResult], subsets: Sequence[str],
+                    seeds: Sequence[int]) -> List[str]:
+    """Notes on the subset and further validation set columns."""
+    notes = []
+    sized = next((r for r in results if r.subsets), None)
+    if sized is not None:
+        sizes = ', '.join(f'{s.name}: {s.images} images, {s.persons} persons'
+                          for s in sized.subsets)
+        notes.append(
+            '- AP persons a-b: COCO AP (OKS .50:.95, xtcocotools COCOeval on '
+            "the test's keypoint results) on the validation images with a "
+            'to b annotated persons; AP area a-b: on the persons whose '
+            'annotated area (pixels) is in [a, b], the others ignored as '
+            f'in COCO\'s APM/APL; -1: no such person. {sizes}.')
+    if seeds:
+        notes.append(
+            f"- AP val seed s: the AP on a validation set of as many images "
+            f'drawn with seed s (the AP column: seed 0). {GAP_MARK}: it '
+            f'differs from the AP by more than {AP_GAP}, so differences of '
+            'AP of that size between methods are within the spread of the '
+            'validation set.')
+        for result in results:
+            if gap_flagged(result):
+                notes.append(f'- **{result.name}**: AP differs by '
+                             f'{result.val_gap():.3f} between validation '
+                             'sets.')
+    return notes
 
 
 def _backend_cell(row: Dict[str, object], name: str) -> str:
@@ -191,7 +305,10 @@ def write_csv(results: Sequence[MethodResult], path: str) -> None:
     acc = _accuracy_columns(results)
     persons = _persons(results)
     backends = _extra_backends(results)
-    rows = [flat_row(r, acc, persons, backends) for r in results]
+    rows = [
+        flat_row(r, acc, persons, backends, _subset_names(results),
+                 _val_seeds(results)) for r in results
+    ]
     with atomic_open(path, 'w') as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -5,7 +5,7 @@ The JSON layout (:meth:`MethodResult.to_dict`) is flat, one key a field of
 accuracy, cost or speed, as the study has always written it, so that the
 ``result.json`` of a finished method stays finished.
 """
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Dict, List, Optional
 
 from directpose.evaluation.accuracy_columns import (ACCURACY_COLUMNS, accuracy,
@@ -107,7 +107,9 @@ class BackendSpeed:
             (``median``, ``p25``, ``p75``, ``n``, ...); ``instances``;
             ``memory_mib``.
         persons (list[dict]): The same on synthetic scenes, one a person
-            count (``persons``).
+            count (``persons``), with the scene's ``annotated`` persons and
+            the ``recall`` at OKS 0.5 of a ``test_step`` on it (both absent
+            in results made before they were recorded).
         error (str, optional): Why the backend did not run (e.g. a head
             without an ONNX exporter); then the rest is empty.
     """
@@ -154,6 +156,56 @@ class Speed:
 
 
 @dataclass
+class SubsetAP:
+    """AP on a subset of the validation set (see
+    :class:`~directpose.evaluation.Subset`).
+
+    Args:
+        name (str): The subset, e.g. 'persons 1-2' or 'area 0-677.5'.
+        ap (float): Its AP at OKS .50:.95; -1 where it has no person.
+        images (int): Its images (of a 'persons' subset; every image of
+            the set for an 'area' one).
+        persons (int): Its annotated persons.
+    """
+
+    name: str
+    ap: float
+    images: int
+    persons: int
+
+
+@dataclass
+class ValRepeat:
+    """The test repeated on a validation set drawn with another seed.
+
+    Args:
+        seed (int): The seed of that validation set.
+        ap (float): Its AP at OKS .50:.95.
+        metrics (dict): All metrics of that test.
+    """
+
+    seed: int
+    ap: float
+    metrics: Dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Scenes:
+    """The synthetic scenes of the latency against the number of persons.
+
+    Args:
+        preset (str): Their synthetic preset.
+        image_size (int): Their side, in pixels.
+        max_persons (int): The most persons an image of that preset's data
+            has; counts above it are outside its training distribution.
+    """
+
+    preset: str
+    image_size: int
+    max_persons: int
+
+
+@dataclass
 class MethodResult:
     """One method's row: a finished method has ``accuracy``, ``cost`` and
     ``speed``; a failed one only its ``name`` and ``error``.
@@ -168,6 +220,12 @@ class MethodResult:
         accuracy (Accuracy): The accuracy columns.
         cost (Cost): Parameters, FLOPs, training and test time.
         speed (Speed): Latency, per person count, memory, per backend.
+        subsets (list[SubsetAP]): AP on subsets of the validation set, in
+            the study's order (empty where the study has none).
+        val_repeats (list[ValRepeat]): The test on further validation sets
+            (the study's ``dataset.val_seeds`` after the first).
+        scenes (Scenes, optional): What the scenes timed per person count
+            were (None in results made before it was recorded).
         error (str, optional): Why the method has no results.
     """
 
@@ -179,7 +237,17 @@ class MethodResult:
     accuracy: Optional[Accuracy] = None
     cost: Optional[Cost] = None
     speed: Optional[Speed] = None
+    subsets: List[SubsetAP] = field(default_factory=list)
+    val_repeats: List[ValRepeat] = field(default_factory=list)
+    scenes: Optional[Scenes] = None
     error: Optional[str] = None
+
+    def val_gap(self) -> Optional[float]:
+        """The largest difference between the AP and the AP of a further
+        validation set; None without one."""
+        if not self.val_repeats or self.accuracy is None:
+            return None
+        return max(abs(r.ap - self.accuracy.ap) for r in self.val_repeats)
 
     @classmethod
     def failed(cls, name: str, error: str) -> 'MethodResult':
@@ -189,7 +257,8 @@ class MethodResult:
     def to_dict(self) -> dict:
         """The ``result.json`` layout: the method's fields, then those of
         accuracy (``metric_style`` and the columns), cost and speed, and
-        the first backend's ``latency`` and ``persons`` again."""
+        the first backend's ``latency`` and ``persons`` again; then, where
+        there are any, ``subsets``, ``val_repeats`` and ``scenes``."""
         if self.error is not None:
             return dict(name=self.name, error=self.error)
         data = dict(
@@ -211,11 +280,20 @@ class MethodResult:
                 name: timed.to_dict()
                 for name, timed in self.speed.backends.items()
             })
+        if self.subsets:
+            data['subsets'] = [asdict(subset) for subset in self.subsets]
+        if self.val_repeats:
+            data['val_repeats'] = [asdict(r) for r in self.val_repeats]
+        if self.scenes is not None:
+            data['scenes'] = asdict(self.scenes)
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> 'MethodResult':
         """Inverse of :meth:`to_dict`.
+
+        A ``result.json`` written before ``subsets``, ``val_repeats`` and
+        ``scenes`` were recorded reads with them empty.
 
         Raises:
             KeyError: ``data`` lacks a field (e.g. an older layout).
@@ -239,4 +317,7 @@ class MethodResult:
                 backends={
                     name: BackendSpeed.from_dict(timed)
                     for name, timed in data['backends'].items()
-                }))
+                }),
+            subsets=[SubsetAP(**subset) for subset in data.get('subsets', [])],
+            val_repeats=[ValRepeat(**r) for r in data.get('val_repeats', [])],
+            scenes=Scenes(**data['scenes']) if data.get('scenes') else None)

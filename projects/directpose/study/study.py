@@ -19,7 +19,8 @@ def _say(stream: IO, text: str) -> None:
 
 
 def prepare_dataset(study: StudySpec, stream: IO = sys.stderr) -> None:
-    """Make the study's synthetic dataset unless it is complete."""
+    """Make the study's synthetic dataset, and a validation set of as many
+    images for each further seed of its ``val_seeds``, unless complete."""
     data = study.dataset
     if data is None:
         return
@@ -35,6 +36,20 @@ def prepare_dataset(study: StudySpec, stream: IO = sys.stderr) -> None:
             stream, f'made {data.root} ({summary["num_train_images"]} '
             f'train / {summary["num_val_images"]} val images) in '
             f'{time.perf_counter() - start:.1f} s')
+    for seed, root in list(data.val_roots().items())[1:]:
+        start = time.perf_counter()
+        extra = make_synthetic_dataset(
+            root,
+            preset=data.preset,
+            fmt=data.format,
+            num_train=0,
+            num_val=summary['num_val_images'],
+            seed=seed)
+        if extra['generated']:
+            _say(
+                stream, f'made {root} ({extra["num_val_images"]} val '
+                f'images, seed {seed}) in '
+                f'{time.perf_counter() - start:.1f} s')
 
 
 def _saved_result(study: StudySpec, name: str) -> Optional[MethodResult]:
