@@ -2,6 +2,7 @@
 # of 25-90% of the image height, textured backgrounds, occlusion): the model
 # of the main job (configs/studies/synthetic_crowd.py).
 _base_ = ['./directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py']
+from directpose.utils.config import with_args  # noqa: E402
 
 max_epochs = 10
 input_size = (160, 160)
@@ -15,12 +16,9 @@ param_scheduler = [
 ]
 
 # the inherited pipelines at this input size, padded to 32 (not 128)
-train_pipeline, val_pipeline = ([
-    dict(t, encoder=codec) if 'encoder' in t else
-    dict(t, input_size=input_size, size_factor=32) if 'size_factor' in t else
-    dict(t, input_size=input_size) if 'input_size' in t else t
-    for t in pipeline
-] for pipeline in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = (
+    with_args(p, input_size=input_size, encoder=codec, size_factor=32)
+    for p in (_base_.train_pipeline, _base_.val_pipeline))
 train_dataloader = dict(
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))
