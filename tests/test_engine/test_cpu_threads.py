@@ -168,9 +168,10 @@ def two_threads(monkeypatch):
 
 
 def _runner():
+    # no `iter`: reading a test run's runner.iter builds its training loop
     messages = []
-    return SimpleNamespace(
-        iter=0, logger=SimpleNamespace(info=messages.append)), messages
+    return SimpleNamespace(logger=SimpleNamespace(
+        info=messages.append)), messages
 
 
 def test_hook_follows_the_load_and_restores_the_threads(two_threads):
@@ -182,8 +183,8 @@ def test_hook_follows_the_load_and_restores_the_threads(two_threads):
     assert messages == ['CPU threads: 2 of 2 cores (other load 0.0 cores)']
 
     probe.load = 1.0  # another process starts
-    for runner.iter in range(1, 4):
-        hook.before_train_iter(runner, runner.iter)
+    for i in range(3):
+        hook.before_train_iter(runner, i)
     assert torch.get_num_threads() == 1
     # one message for the change, not one an iteration
     assert messages[1:] == [
@@ -194,7 +195,8 @@ def test_hook_follows_the_load_and_restores_the_threads(two_threads):
     assert torch.get_num_threads() == 2
     assert messages[2] == 'CPU threads: 1 -> 2 of 2 cores (other load 0.0 ' \
         'cores)'
-    assert [(i, t) for i, t, _ in hook.history] == [(0, 2), (1, 1), (3, 2)]
+    # the iterations each choice came before
+    assert [(i, t) for i, t, _ in hook.history] == [(0, 2), (1, 1), (4, 2)]
 
     probe.load = 1.0
     hook.before_test_iter(runner, 0)
@@ -222,6 +224,7 @@ def test_the_users_choice_wins(two_threads, monkeypatch):
     hook.before_train_iter(runner, 0)
     assert torch.get_num_threads() == 2
     assert messages == ['CPU threads: 2 of 2 cores (set by OMP_NUM_THREADS)']
+    assert hook.history == [(0, 2, None)]
 
     monkeypatch.delenv('OMP_NUM_THREADS')
     probe.load = 0.0

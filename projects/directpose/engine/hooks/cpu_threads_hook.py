@@ -67,8 +67,12 @@ class CpuThreadsHook(Hook):
         self.adaptive = False
         self._ceiling = self._current = self._restore = None
         self._last = self.probe.sample()
-        #: (``runner.iter``, threads, other load) of every choice made
+        #: (iteration, threads, other load or None if not measured) of
+        #: every choice made; the iteration it came before, counting those
+        #: of every loop (training, validation, test) from 1, 0 for the run's
+        #: start (the runner's ``iter`` would build a test run's train loop)
         self.history = []
+        self._iters = 0
 
     def before_run(self, runner) -> None:
         self._restore = None
@@ -80,6 +84,7 @@ class CpuThreadsHook(Hook):
         if fixed is not None:
             self.adaptive = False
             self._set(fixed[0])
+            self.history.append((self._iters, fixed[0], None))
             runner.logger.info(f'CPU threads: {fixed[0]} of {self.cores} '
                                f'cores (set by {fixed[1]})')
             return
@@ -112,12 +117,13 @@ class CpuThreadsHook(Hook):
             return
         before = self._current
         self._set(threads)
-        self.history.append((runner.iter, threads, load))
+        self.history.append((self._iters, threads, load))
         change = '' if first else f'{before} -> '
         runner.logger.info(f'CPU threads: {change}{threads} of {self.cores} '
                            f'cores (other load {load:.1f} cores)')
 
     def _maybe_look(self, runner) -> None:
+        self._iters += 1
         if not self.adaptive:
             return
         if torch.get_num_threads() != self._current:
