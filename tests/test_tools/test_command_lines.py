@@ -19,6 +19,8 @@ def run(args, cwd, **kwargs):
 @pytest.mark.parametrize('tool, options', [
     ('tools/compare.py', ['--only', '--work-dir', '--verbose']),
     ('tools/benchmark.py', ['--persons', '--batch-sizes', '--cfg-options']),
+    ('tools/benchmark_training.py',
+     ['--scenarios', 'before+busy', '--time-limit', '--cfg-options']),
 ])
 def test_help(tool, options, repo_root):
     proc = run([sys.executable, tool, '--help'], repo_root)

@@ -5,6 +5,7 @@ import math
 import os
 import os.path as osp
 import pickle
+import re
 import socket
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import torch
 from conftest import point_config_at, pseudo_ground_truth
 
 from directpose.engine import load_weights_only
+from directpose.engine.cpu_threads import choose_threads
 
 pytestmark = pytest.mark.slow  # every test trains (the fixture or its own)
 
@@ -27,14 +29,36 @@ def run(args, cwd, env=None):
     return proc.stdout + proc.stderr
 
 
+def _env_without_thread_settings():
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS')
+    }
+
+
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory, repo_root, synthetic_coco):
     work_dir = str(tmp_path_factory.mktemp('rtmo_tiny'))
     out = run([
         sys.executable, 'tools/train.py', RTMO_TINY, '--work-dir', work_dir,
         '--cfg-options', *point_config_at(synthetic_coco)
-    ], repo_root)
+    ], repo_root, _env_without_thread_settings())
     return work_dir, out
+
+
+def test_train_logs_the_cpu_threads_it_chose(trained):
+    if torch.cuda.is_available():
+        pytest.skip('the thread policy is for CPU runs')
+    _, out = trained
+    chosen = re.search(
+        r'CPU threads: (\d+) of (\d+) cores \(other load ([\d.]+) cores\)',
+        out)
+    assert chosen, out[-2000:]
+    threads, cores, load = int(chosen[1]), int(chosen[2]), float(chosen[3])
+    assert cores == len(os.sched_getaffinity(0))
+    # the policy's answer for the load logged (to its printed precision)
+    assert threads in {choose_threads(cores, load + d) for d in (-.05, .05)}
 
 
 def test_train_saves_a_weights_only_checkpoint(trained):
@@ -56,8 +80,11 @@ def test_resume_continues_from_the_checkpoint(trained, repo_root,
         sys.executable, 'tools/train.py', RTMO_TINY, '--work-dir', work_dir,
         '--resume', '--cfg-options',
         *point_config_at(synthetic_coco, max_epochs=2)
-    ], repo_root)
+    ], repo_root, dict(os.environ, OMP_NUM_THREADS='1'))
     assert 'resumed epoch: 1' in out
+    if not torch.cuda.is_available():  # the user's choice wins
+        assert 'CPU threads: 1 of ' in out
+        assert '(set by OMP_NUM_THREADS)' in out
     assert osp.isfile(osp.join(work_dir, 'epoch_2.pth'))
 
 

@@ -3,11 +3,13 @@ config with command-line overrides and building mmengine's Runner."""
 import os.path as osp
 from typing import Optional
 
+import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from .cfg_options import check_cfg_options
 from .config_checks import check_config
+from .hooks import CpuThreadsHook
 from .launch import setup_cpu_distributed
 
 
@@ -46,9 +48,22 @@ def load_config(path: str,
     return cfg
 
 
+def _has_threads_hook(cfg: Config) -> bool:
+    """Whether ``cfg.custom_hooks`` has a CpuThreadsHook (config or
+    instance)."""
+    for hook in cfg.get('custom_hooks') or []:
+        kind = hook.get('type') if isinstance(hook, dict) else hook
+        if kind in ('CpuThreadsHook', CpuThreadsHook) or isinstance(
+                kind, CpuThreadsHook):
+            return True
+    return False
+
+
 def build_runner(cfg: Config, phase: Optional[str] = None) -> Runner:
     """Check the config, then build the Runner, setting up gloo first on
-    machines without a GPU.
+    machines without a GPU. There the runner also gets a
+    :class:`~directpose.engine.hooks.CpuThreadsHook` (unless the config has
+    one): its intra-op threads follow the cores other processes leave free.
 
     Args:
         cfg (Config): The merged config.
@@ -63,4 +78,10 @@ def build_runner(cfg: Config, phase: Optional[str] = None) -> Runner:
     """
     check_config(cfg, phase)
     setup_cpu_distributed(cfg)
-    return Runner.from_cfg(cfg)
+    threads_hook = None
+    if not torch.cuda.is_available() and not _has_threads_hook(cfg):
+        threads_hook = CpuThreadsHook()  # from now: the load of the set-up
+    runner = Runner.from_cfg(cfg)
+    if threads_hook is not None:
+        runner.register_hook(threads_hook)
+    return runner
