@@ -5,7 +5,7 @@ dir. An interrupted study, run again, skips the methods already done.
 
 Example::
 
-    python tools/compare.py configs/studies/synthetic_quick.py
+    python tools/compare.py configs/studies/synthetic_crowd.py
 
 See ``docs/comparative_study.md``.
 """

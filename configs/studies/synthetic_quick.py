@@ -1,7 +1,8 @@
-# The main job (`bash tools/run_study.sh`): the tiny DirectPose, RTMO and
-# SWAHR trained from scratch on synthetic-coco (`easy`: 128x128 images, 1-3
-# large persons) for a few minutes each on the CPU, tested with the same
-# CocoMetric, and timed. About 20 minutes on 2 CPU cores, set-up included.
+# The former main job (the main job is now ./synthetic_crowd.py): the tiny
+# DirectPose, RTMO and SWAHR trained from scratch on synthetic-coco (`easy`:
+# 128x128 images, 1-3 large persons) for a few minutes each on the CPU,
+# tested with the same CocoMetric, and timed on `standard` scenes of 1-40
+# persons at 256x256. About 20 minutes on 2 CPU cores.
 #
 #   python tools/compare.py configs/studies/synthetic_quick.py
 work_dir = 'work_dirs/synthetic_quick'
@@ -20,7 +21,8 @@ speed = dict(
     runs=10,
     images=10,
     persons=(1, 5, 10, 20, 40),
-    persons_image_size=256)
+    persons_image_size=256,
+    persons_preset='standard')
 methods = [
     dict(
         name='DirectPose',
