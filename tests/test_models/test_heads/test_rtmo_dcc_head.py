@@ -238,8 +238,7 @@ def test_predict_equals_mmpose_predict(pairs, test_cfg, persons_range):
         for pred_ours, pred_theirs in zip(ours, theirs):
             assert_same_instances(pred_ours, pred_theirs)
             persons.append(len(pred_ours))
-    assert persons_range[0] <= min(persons) <= max(
-        persons) <= persons_range[1]
+    assert persons_range[0] <= min(persons) <= max(persons) <= persons_range[1]
 
 
 def test_deployed_predict_equals_mmpose_predict(pairs):
