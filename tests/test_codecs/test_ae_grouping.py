@@ -7,6 +7,7 @@ from mmpose.codecs import AssociativeEmbedding
 from mmpose.codecs.associative_embedding import _group_keypoints_by_tags
 from mmpose.registry import KEYPOINT_CODECS
 
+from directpose.codecs import ae_grouping
 from directpose.codecs.ae_grouping import (fill_missing_keypoints,
                                            group_keypoints_by_tags)
 
@@ -68,7 +69,12 @@ def test_grouping_with_no_candidate_and_repeated_first_tags():
 
 @pytest.mark.parametrize('seed', range(4))
 @pytest.mark.parametrize('L', [1, 2])
-def test_fill_missing_equals_mmpose(seed, L):
+@pytest.mark.parametrize('persons_per_chunk', [None, 1, 4])
+def test_fill_missing_equals_mmpose(seed, L, persons_per_chunk, monkeypatch):
+    """Also with the persons taken a few at a time (as at 160x160)."""
+    if persons_per_chunk is not None:
+        monkeypatch.setattr(ae_grouping, '_FILL_CHUNK_ELEMENTS',
+                            persons_per_chunk * 24 * 20)
     rng = np.random.default_rng(seed)
     N, K, H, W = 6, 17, 24, 20
     heatmaps = rng.uniform(0, 1, (K, H, W)).astype(np.float32)
@@ -85,8 +91,8 @@ def test_fill_missing_equals_mmpose(seed, L):
     got_kpts, got_scores = fill_missing_keypoints(keypoints.copy(),
                                                   scores.copy(), heatmaps,
                                                   tags)
-    np.testing.assert_allclose(got_kpts, exp_kpts)
-    np.testing.assert_allclose(got_scores, exp_scores)
+    np.testing.assert_array_equal(got_kpts, exp_kpts)
+    np.testing.assert_array_equal(got_scores, exp_scores)
 
 
 @pytest.mark.parametrize('use_udp', [False, True])

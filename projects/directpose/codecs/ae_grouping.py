@@ -17,6 +17,10 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 _UNMATCHED_COST = 1e10  # the cost mmpose pads unmatched candidates with
+# Elements of one (persons, H, W) cost array in fill_missing_keypoints: the
+# persons are taken a few at a time so that it stays in a core's L2 cache
+# (512 KiB of float32), about 2x faster at 160x160 than all at once.
+_FILL_CHUNK_ELEMENTS = 2**17
 
 
 def group_keypoints_by_tags(vals: np.ndarray,
@@ -141,25 +145,46 @@ def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray,
                        found.sum(1, keepdims=True)).astype(tags.dtype)
 
     for k in np.flatnonzero((~found).any(0)):
-        # One keypoint type at a time keeps the (P, H, W) maps small.
         persons = np.flatnonzero(~found[:, k])
-        person_k = person_tags[persons][:, :, None, None]  # (P, L, 1, 1)
-        cost = tag_maps[k, 0][None] - person_k[:, 0]  # (P, H, W)
-        if L == 1:  # sqrt(x * x) == |x| exactly in IEEE arithmetic
-            np.abs(cost, out=cost)
-        else:  # the L2 norm as numpy's: sum of squares, then sqrt
-            cost *= cost
-            for dim in range(1, L):
-                diff = tag_maps[k, dim][None] - person_k[:, dim]
-                diff *= diff
-                cost += diff
-            np.sqrt(cost, out=cost)
-        np.round(cost, out=cost)
-        cost *= 100
-        cost -= heatmaps[k]
-        best = cost.reshape(len(persons), -1).argmin(1)
+        best = _best_pixels(tag_maps[k], heatmaps[k], person_tags[persons])
         by, bx = np.unravel_index(best, (H, W))
         keypoints[persons, k, 0] = bx
         keypoints[persons, k, 1] = by
         keypoint_scores[persons, k] = heatmaps[k, by, bx]
     return keypoints, keypoint_scores
+
+
+def _best_pixels(tag_maps: np.ndarray, heatmap: np.ndarray,
+                 person_tags: np.ndarray) -> np.ndarray:
+    """For each person, the pixel of least ``round(tag distance) * 100 -
+    heatmap``, the first one among equals (numpy's ``argmin``).
+
+    Args:
+        tag_maps (np.ndarray): (L, H, W) tags of one keypoint type.
+        heatmap (np.ndarray): (H, W) its heatmap.
+        person_tags (np.ndarray): (P, L) the persons' tags.
+
+    Returns:
+        np.ndarray: (P, ) int64 flat pixel indices.
+    """
+    L, H, W = tag_maps.shape
+    P = len(person_tags)
+    best = np.empty(P, dtype=np.int64)
+    chunk = max(1, _FILL_CHUNK_ELEMENTS // (H * W))
+    for start in range(0, P, chunk):
+        tags = person_tags[start:start + chunk, :, None, None]  # (p, L, 1, 1)
+        cost = tag_maps[0][None] - tags[:, 0]  # (p, H, W)
+        if L == 1:  # sqrt(x * x) == |x| exactly in IEEE arithmetic
+            np.abs(cost, out=cost)
+        else:  # the L2 norm as numpy's: sum of squares, then sqrt
+            cost *= cost
+            for dim in range(1, L):
+                diff = tag_maps[dim][None] - tags[:, dim]
+                diff *= diff
+                cost += diff
+            np.sqrt(cost, out=cost)
+        np.round(cost, out=cost)
+        cost *= 100
+        cost -= heatmap
+        best[start:start + chunk] = cost.reshape(len(tags), -1).argmin(1)
+    return best

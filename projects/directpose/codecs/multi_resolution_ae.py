@@ -5,13 +5,13 @@ from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmpose.codecs import AssociativeEmbedding
-from mmpose.codecs.utils import (batch_heatmap_nms, refine_keypoints,
-                                 refine_keypoints_dark_udp)
+from mmpose.codecs.utils import refine_keypoints
 from mmpose.registry import KEYPOINT_CODECS
 from mmpose.utils.tensor_utils import to_numpy
 from torch import Tensor
 
 from .ae_grouping import fill_missing_keypoints, group_keypoints_by_tags
+from .heatmap_decoding import heatmap_nms, refine_keypoints_dark_udp
 
 
 @KEYPOINT_CODECS.register_module()
@@ -39,11 +39,12 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
           at ``heatmap_size``.
         - keypoint_weights (np.ndarray): (N, K).
 
-    Decoding is :class:`AssociativeEmbedding`'s, with its grouping and
-    missing-keypoint filling replaced by faster equivalents
-    (:mod:`.ae_grouping`), and split in two: :meth:`get_candidates` (heatmap
-    NMS and top-k, tensor operations that an ONNX graph holds) and
-    :meth:`group_candidates` (grouping, refinement and filling, NumPy).
+    Decoding is :class:`AssociativeEmbedding`'s, with its heatmap NMS,
+    DARK-UDP refinement, grouping and missing-keypoint filling replaced by
+    faster equivalents (:mod:`.heatmap_decoding`, :mod:`.ae_grouping`), and
+    split in two: :meth:`get_candidates` (heatmap NMS and top-k, tensor
+    operations that an ONNX graph holds) and :meth:`group_candidates`
+    (grouping, refinement and filling, NumPy).
 
     Args:
         input_size (tuple): Image size ``(w, h)``.
@@ -143,7 +144,7 @@ class MultiResolutionAssociativeEmbedding(AssociativeEmbedding):
             (B, K, M, L) and (x, y) locations (B, K, M, 2), M =
             ``decode_topk``.
         """
-        peaks = batch_heatmap_nms(batch_heatmaps, self.decode_nms_kernel)
+        peaks = heatmap_nms(batch_heatmaps, self.decode_nms_kernel)
         return self._get_batch_topk(peaks, batch_tags, k=self.decode_topk)
 
     def group_candidates(

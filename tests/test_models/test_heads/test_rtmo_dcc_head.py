@@ -1,6 +1,7 @@
 """RTMO built on our registered DCC (RTMODCCHead, every RTMO config here)
 predicts and trains like mmpose's RTMO from the same weights, and stays
-finite where mmpose's overflows."""
+finite where mmpose's overflows; its faster predict (torchvision's NMS)
+keeps exactly the persons of mmpose's."""
 import copy
 import os.path as osp
 
@@ -9,12 +10,15 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.structures import InstanceData
+from mmpose.evaluation.functional import nms_torch
+from mmpose.models.heads import RTMOHead
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 from mmpose.utils import register_all_modules
 from torch.testing import assert_close
 
 from directpose.models.heads import RTMODCCHead
+from directpose.models.heads.rtmo_dcc_head import nms_in_score_order
 from directpose.models.layers import DCC
 
 REPO = osp.dirname(
@@ -160,3 +164,94 @@ def test_untrained_weights_give_finite_boxes_and_keypoints(pairs):
         keypoints.append(results[0].pred_instances.keypoints)
     assert not np.isfinite(keypoints[0]).all()  # mmpose's RTMOHead
     assert np.isfinite(keypoints[1]).all() and len(keypoints[1]) > 0
+
+
+def random_boxes(g, num, grid):
+    """``num`` boxes (x1, y1, x2, y2): on an integer grid of ``grid`` cells
+    when ``grid`` is set (many equal IoUs, some exactly at a threshold), at
+    float coordinates otherwise."""
+    if grid:
+        xy = torch.randint(0, grid, (num, 2), generator=g).float()
+        wh = torch.randint(1, 4, (num, 2), generator=g).float()
+    else:
+        xy = torch.rand(num, 2, generator=g) * 100
+        wh = torch.rand(num, 2, generator=g) * 40 + 0.1
+    return torch.cat((xy, xy + wh), 1)
+
+
+@pytest.mark.parametrize('iou_thr', [0.65, 0.5, 1 / 3, 0.1, 0.0])
+def test_nms_keeps_what_mmpose_nms_keeps(iou_thr):
+    """The same boxes in the same order as mmpose's nms_torch, with tied
+    scores (sorted above and below 16 boxes, where torch's sort is not
+    stable) and IoUs at the threshold."""
+    g = torch.Generator().manual_seed(0)
+    kept_some = suppressed_some = 0
+    for case in range(120):
+        num = int(torch.randint(1, 120, (1, ), generator=g))
+        bboxes = random_boxes(g, num, grid=(4, 8, 0)[case % 3])
+        scores = torch.randint(0, 1 + case % 7, (num, ), generator=g) / 7 \
+            if case % 2 else torch.rand(num, generator=g)
+        expected = nms_torch(bboxes, scores, iou_thr)
+        kept = nms_in_score_order(bboxes, scores, iou_thr)
+        assert torch.equal(kept, expected), (case, kept, expected)
+        kept_some += len(kept) > 1
+        suppressed_some += len(kept) < num
+    assert kept_some > 50 and suppressed_some > 50
+
+
+def head_inputs(model, num_imgs=2, seed=0):
+    """The features and data samples the head of ``model`` predicts from."""
+    inputs, samples = make_batch(num_imgs=num_imgs, seed=seed)
+    with torch.no_grad():
+        feats = model.extract_feat(inputs)
+    return feats, samples
+
+
+def assert_same_instances(ours, theirs):
+    assert set(ours.keys()) == set(theirs.keys())
+    for key in theirs.keys():
+        np.testing.assert_array_equal(ours.get(key), theirs.get(key), key)
+
+
+@pytest.mark.parametrize(
+    'test_cfg, persons_range',
+    [
+        # all 80 locations (strides 16 and 32 at 128x128) kept
+        (dict(score_thr=0.0, nms_thr=0.65), (80, 80)),
+        (dict(score_thr=0.0, nms_thr=0.9, nms_pre=30), (30, 30)),
+        (dict(score_thr=0.0, nms_thr=0.2), (20, 60)),  # many suppressed
+        (dict(score_thr=0.0103, nms_thr=0.65), (1, 10)),  # random weights
+        (dict(score_thr=1.0, nms_thr=0.65), (0, 0)),
+    ])
+def test_predict_equals_mmpose_predict(pairs, test_cfg, persons_range):
+    """Our predict against mmpose's RTMOHead.predict run on the same head
+    (the same clamped boxes), field by field, bit for bit, from no person
+    to every location."""
+    head = pairs['tiny'][1].head
+    head.eval()
+    persons = []
+    for seed in range(3):
+        feats, samples = head_inputs(pairs['tiny'][1], seed=seed)
+        with torch.no_grad():
+            theirs = RTMOHead.predict(head, feats, samples, test_cfg)
+            ours = head.predict(feats, samples, test_cfg)
+        for pred_ours, pred_theirs in zip(ours, theirs):
+            assert_same_instances(pred_ours, pred_theirs)
+            persons.append(len(pred_ours))
+    assert persons_range[0] <= min(persons) <= max(persons) <= persons_range[1]
+
+
+def test_deployed_predict_equals_mmpose_predict(pairs):
+    """In deploy mode (the DCC's folded layers), too."""
+    model = copy.deepcopy(pairs['tiny'][1])
+    model.eval()
+    model.test_cfg['input_size'] = (SIZE, SIZE)
+    model.switch_to_deploy()
+    feats, samples = head_inputs(model)
+    test_cfg = dict(score_thr=0.0, nms_thr=0.65)
+    with torch.no_grad():
+        theirs = RTMOHead.predict(model.head, feats, samples, test_cfg)
+        ours = model.head.predict(feats, samples, test_cfg)
+    for pred_ours, pred_theirs in zip(ours, theirs):
+        assert len(pred_ours) > 0
+        assert_same_instances(pred_ours, pred_theirs)
