@@ -9,7 +9,7 @@ process; run it on an otherwise quiet machine.
 Example (about 4-5 minutes on 2 cores)::
 
     python tools/benchmark_training.py \\
-        configs/rtmo/rtmo-tiny_1xb8-10e_synthetic-coco-crowd-160x160.py \\
+        configs/rtmo/rtmo-tiny_1xb8-8e_synthetic-coco-crowd-160x160.py \\
         --data-root data/synthetic-coco-crowd --out bench.json
 """
 import argparse

@@ -4,7 +4,7 @@
 _base_ = ['./directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py']
 from directpose.utils.config import with_args  # noqa: E402
 
-max_epochs = 10
+max_epochs = 8
 input_size = (160, 160)
 data_root = 'data/synthetic-coco-crowd/'
 codec = dict(_base_.codec, input_size=input_size)

@@ -4,7 +4,7 @@
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py']
 from directpose.utils.config import with_args  # noqa: E402
 
-max_epochs = 10
+max_epochs = 8
 stage2_epochs = 3
 input_size = (160, 160)
 data_root = 'data/synthetic-coco-crowd/'

@@ -4,7 +4,7 @@
 _base_ = ['./swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py']
 from directpose.utils.config import with_args  # noqa: E402
 
-max_epochs = 10
+max_epochs = 6
 input_size = (160, 160)
 heatmap_size = (40, 40)
 data_root = 'data/synthetic-coco-crowd/'
