@@ -131,8 +131,9 @@ class MethodRun:
             self._save(state)
         checkpoint = state['train']['checkpoint']
         # a test of before the test key existed has the model's key
-        if state.get('test', {}).get('key',
-                                     self.keys['model']) != self.keys['test']:
+        test = state.get('test')
+        if test is None or test.get('key',
+                                    self.keys['model']) != self.keys['test']:
             state['test'] = self.test(checkpoint)
             self._save(state)
         if state.get('speed', {}).get('key') != self.keys['speed']:
