@@ -8,7 +8,12 @@ to have persons on every image: their keypoints must be finite and inside
 a sane range, and the metric must come out finite. Configs whose test-time
 model, pipeline and evaluator are the same (they differ in losses or
 training-only branches, e.g. SAHR/WAHR/SWAHR/plain AE of one backbone) share
-one run; the others build their own.
+one run; the others build their own. Each test pipeline and evaluator runs
+on every image once, with the config of the shortest name that has it (the
+plain one, e.g. ``directpose_r50_fpn_...`` rather than its ``-bbox`` or
+``_r101`` variants); a config that differs from it only in its model, and a
+multi-scale test (4-8 forward passes of a full-size network per image), run
+on one non-square image.
 """
 import glob
 import json
@@ -69,6 +74,31 @@ def signature(cfg, name):
         default=str)
 
 
+def data_signature(cfg, name):
+    """The test-time pipeline and evaluator of ``cfg`` on dataset
+    ``name``, without the model."""
+    return json.dumps(
+        dict(
+            dataset=name,
+            pipeline=_test_time(cfg.test_dataloader.dataset.pipeline),
+            evaluator=_test_time(dict(cfg.test_evaluator))),
+        sort_keys=True,
+        default=str)
+
+
+def _on_every_image():
+    """The test-time signatures that run on every image: per data
+    signature, that of the config with the shortest name."""
+    first = {}
+    for path in sorted(REAL_CONFIGS, key=lambda p: (len(osp.basename(p)), p)):
+        cfg = Config.fromfile(osp.join(REPO, path))
+        if is_multiscale(cfg):
+            continue
+        name = REAL_CONFIGS[path]
+        first.setdefault(data_signature(cfg, name), signature(cfg, name))
+    return set(first.values())
+
+
 def at_zero_thresholds(cfg):
     """Keep every candidate of a random-weight model."""
     test_cfg = cfg.model.test_cfg
@@ -96,10 +126,7 @@ class _Collect(Hook):
 
 def one_image_annotations(shared_data, name, work_dir):
     """An annotation file of the real samples of ``name`` reduced to their
-    first non-square image: for the multi-scale test configs, whose
-    pipeline up to the pyramid is their single-scale sibling's (tested on
-    every image) and whose pyramid and fusion cost 4-8 forward passes of a
-    full-size network per image."""
+    first non-square image."""
     folder, ann_file = REAL_SAMPLES[name]
     with open(osp.join(shared_data, folder, ann_file)) as f:
         data = json.load(f)
@@ -118,13 +145,18 @@ def is_multiscale(cfg):
     return bool(cfg.model.get('test_cfg', {}).get('multiscale_test'))
 
 
+def on_one_image(path):
+    cfg = Config.fromfile(osp.join(REPO, path))
+    return signature(cfg, REAL_CONFIGS[path]) not in ON_EVERY_IMAGE
+
+
 def run_test(path, name, shared_data, work_dir):
-    """tools/test.py on the real samples (one image for a multi-scale
-    test), from a saved checkpoint of random weights: (metrics, predicted
-    data samples)."""
+    """tools/test.py on the real samples (or one of them, see the module's
+    docstring), from a saved checkpoint of random weights: (metrics,
+    predicted data samples)."""
     cfg = Config.fromfile(osp.join(REPO, path))
     use_real_samples(cfg, shared_data, name)
-    if is_multiscale(cfg):
+    if on_one_image(path):
         ann_file = one_image_annotations(shared_data, name, work_dir)
         cfg.test_dataloader.dataset.ann_file = ann_file
         cfg.test_evaluator.ann_file = ann_file
@@ -147,6 +179,9 @@ def run_test(path, name, shared_data, work_dir):
     return metrics, collect.samples
 
 
+ON_EVERY_IMAGE = _on_every_image()
+
+
 @pytest.fixture(scope='module')
 def runs():
     """Test-time signature -> (metrics, samples) of its first config."""
@@ -160,6 +195,15 @@ def test_real_configs_were_found():
     for method in ('directpose', 'rtmo', 'swahr'):
         assert by_method.get(method) == {'coco', 'crowdpose'}, method
     assert len(REAL_CONFIGS) >= 25
+    # the plain configs carry their pipelines onto every image
+    for path in ('configs/directpose/directpose_r50_fpn_8xb4-180k_coco-'
+                 '800x800.py', 'configs/rtmo/rtmo-s_8xb32-600e_coco-640x640.py',
+                 'configs/swahr/ae_higherhrnet-w32_4xb20-300e_coco-512x512.py'):
+        assert not on_one_image(path), path
+    for path in ('configs/directpose/directpose-bbox_r50_fpn_8xb4-180k_coco-'
+                 '800x800.py', 'configs/directpose/directpose_r50_fpn_8xb4-'
+                 '180k_coco-800x800_ms-test.py'):
+        assert on_one_image(path), path
 
 
 @pytest.mark.slow
@@ -176,7 +220,7 @@ def test_config_tests_on_the_real_images(path, runs, shared_data,
     folder, ann_file = REAL_SAMPLES[name]
     with open(osp.join(shared_data, folder, ann_file)) as f:
         images = [img for img in json.load(f)['images']]
-    if is_multiscale(Config.fromfile(osp.join(REPO, path))):
+    if on_one_image(path):
         images = [i for i in images if i['width'] != i['height']][:1]
     assert sorted(s.metainfo['img_id'] for s in samples) == sorted(
         i['id'] for i in images)
