@@ -11,16 +11,15 @@
 #   for keypoints more than a few pixels off;
 # * ImageNet mean/std input normalisation and PyTorch's default init.
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py']
-from directpose.utils.config import with_args  # noqa: E402
+from directpose.utils.config import inherited_pipelines  # noqa: E402
 
 input_size = (128, 128)
 codec = dict(_base_.codec, input_size=input_size)
 
 optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=1e-4))
 # the inherited pipelines at this input size
-train_pipeline, val_pipeline = (
-    with_args(p, input_size=input_size, encoder=codec)
-    for p in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = inherited_pipelines(
+    _base_, input_size=input_size, encoder=codec)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader

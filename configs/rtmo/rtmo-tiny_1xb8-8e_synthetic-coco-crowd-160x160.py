@@ -2,19 +2,16 @@
 # 25-90% of the image height, textured backgrounds, occlusion): the model of
 # the main job (configs/studies/synthetic_crowd.py).
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py']
-from directpose.utils.config import with_args  # noqa: E402
+from directpose.utils.config import (ending_at, inherited_pipelines,
+                                     synthetic_data)
 
 max_epochs = 8
 stage2_epochs = 3
 input_size = (160, 160)
 data_root = 'data/synthetic-coco-crowd/'
-codec = dict(_base_.codec, input_size=input_size)
 
 train_cfg = dict(max_epochs=max_epochs)
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(_base_.param_scheduler[1], T_max=max_epochs, end=max_epochs),
-]
+param_scheduler = ending_at(_base_.param_scheduler, max_epochs)
 custom_hooks = [
     dict(
         _base_.custom_hooks[0],
@@ -25,15 +22,12 @@ custom_hooks = [
         }), *_base_.custom_hooks[1:]
 ]
 
-# the inherited pipelines at this input size
-train_pipeline, val_pipeline = (
-    with_args(p, input_size=input_size, encoder=codec)
-    for p in (_base_.train_pipeline, _base_.val_pipeline))
-train_dataloader = dict(
-    dataset=dict(data_root=data_root, pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(data_root=data_root, pipeline=val_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
-test_evaluator = val_evaluator
-
+codec = dict(_base_.codec, input_size=input_size)
 model = dict(test_cfg=dict(input_size=input_size))
+
+# the inherited pipelines at this input size
+train_pipeline, val_pipeline = inherited_pipelines(
+    _base_, input_size=input_size, encoder=codec)
+train_dataloader, val_dataloader, val_evaluator = synthetic_data(
+    data_root, train_pipeline, val_pipeline)
+test_dataloader, test_evaluator = val_dataloader, val_evaluator

@@ -1,9 +1,11 @@
 """directpose.utils.config: the code the configs share."""
 import pytest
-from mmengine.config import Config
+from mmengine.config import Config, ConfigDict
 
-from directpose.utils.config import (crowdpose_dataset, project_hooks,
-                                     with_args, with_transform_args)
+from directpose.utils.config import (crowdpose_dataset, ending_at,
+                                     inherited_pipelines, project_hooks,
+                                     synthetic_data, with_args,
+                                     with_transform_args)
 
 PIPELINE = [
     dict(type='LoadImage'),
@@ -40,6 +42,16 @@ def test_with_args_replaces_only_the_arguments_a_transform_has():
     assert PIPELINE[1]['input_size'] == (256, 256)
 
 
+def test_inherited_pipelines_are_the_bases_through_with_args():
+    base = ConfigDict(train_pipeline=PIPELINE, val_pipeline=PIPELINE[3:])
+    train, val = inherited_pipelines(base, input_size=(64, 64))
+    assert train == with_args(PIPELINE, input_size=(64, 64))
+    assert val == [
+        dict(type='BottomupResize', input_size=(64, 64), size_factor=128),
+        dict(type='PackPoseInputs'),
+    ]
+
+
 def test_with_transform_args_sets_arguments_of_one_type():
     new = with_transform_args(PIPELINE, 'BottomupResize', aug_scales=[0.5])
     assert new[3] == dict(PIPELINE[3], aug_scales=[0.5])
@@ -54,6 +66,29 @@ def test_crowdpose_dataset():
         data_root='data/crowdpose/',
         ann_file='annotations/mmpose_crowdpose_test.json',
         data_prefix=dict(img='images/'))
+
+
+def test_ending_at_moves_the_end_of_the_last_scheduler():
+    warmup = dict(type='LinearLR', by_epoch=False, begin=0, end=100)
+    cosine = dict(type='CosineAnnealingLR', by_epoch=True, T_max=40, end=40)
+    linear = dict(type='LinearLR', by_epoch=True, begin=0, end=80)
+    assert ending_at([warmup, cosine],
+                     8) == [warmup, dict(cosine, T_max=8, end=8)]
+    assert ending_at([warmup, linear], 6) == [warmup, dict(linear, end=6)]
+    with pytest.raises(ValueError, match='counts iterations'):
+        ending_at([linear, warmup], 6)
+
+
+def test_synthetic_data():
+    train, val, evaluator = synthetic_data('data/s/', [dict(type='A')],
+                                           [dict(type='B')])
+    assert train == dict(
+        dataset=dict(data_root='data/s/', pipeline=[dict(type='A')]))
+    assert val == dict(
+        dataset=dict(data_root='data/s/', pipeline=[dict(type='B')]))
+    assert evaluator == dict(ann_file='data/s/annotations/val.json')
+    assert synthetic_data('data/s/')[:2] == (dict(
+        dataset=dict(data_root='data/s/')), ) * 2
 
 
 def test_a_text_config_importing_them_resolves_without_them(tmp_path):

@@ -2,10 +2,8 @@
 # textured backgrounds, occlusions), made by
 #   python tools/dataset/make_synthetic.py --format coco --preset standard
 _base_ = ['./synthetic_coco.py']
+from directpose.utils.config import synthetic_data  # noqa: E402
 
 data_root = 'data/synthetic-coco-standard/'
-train_dataloader = dict(dataset=dict(data_root=data_root))
-val_dataloader = dict(dataset=dict(data_root=data_root))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/val.json')
-test_evaluator = val_evaluator
+train_dataloader, val_dataloader, val_evaluator = synthetic_data(data_root)
+test_dataloader, test_evaluator = val_dataloader, val_evaluator

@@ -3,7 +3,7 @@
 # width 48 (from MMPose's ImageNet HRNet-W48), heatmaps at 1/4 and 1/2 of
 # 640, and a detection threshold of 0.1.
 _base_ = ['./swahr_higherhrnet_w32.py']
-from directpose.utils.config import with_args  # noqa: E402
+from directpose.utils.config import inherited_pipelines  # noqa: E402
 
 input_size = (640, 640)
 codec = dict(
@@ -27,6 +27,5 @@ model = dict(
         decoder=dict(codec, heatmap_size=input_size)))
 
 # the inherited pipelines at this input size
-train_pipeline, val_pipeline = (
-    with_args(p, input_size=input_size, encoder=codec)
-    for p in (_base_.train_pipeline, _base_.val_pipeline))
+train_pipeline, val_pipeline = inherited_pipelines(
+    _base_, input_size=input_size, encoder=codec)

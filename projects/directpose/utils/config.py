@@ -6,7 +6,7 @@ parents; a config imports these functions after its ``_base_`` line (a
 config that imports before it is read as a pure-Python one), and MMEngine
 drops the imported functions from the resolved config.
 """
-from typing import List
+from typing import List, Optional, Tuple
 
 
 def project_hooks() -> List[dict]:
@@ -34,6 +34,16 @@ def with_args(pipeline: List[dict], **args) -> List[dict]:
     ]
 
 
+def inherited_pipelines(base, **args) -> Tuple[List[dict], List[dict]]:
+    """The ``train_pipeline`` and ``val_pipeline`` of ``base`` (a config's
+    ``_base_``) through :func:`with_args`: a child at another input size
+    writes ``train_pipeline, val_pipeline = inherited_pipelines(_base_,
+    input_size=input_size, encoder=codec)``."""
+    train, val = (
+        with_args(p, **args) for p in (base.train_pipeline, base.val_pipeline))
+    return train, val
+
+
 def with_transform_args(pipeline: List[dict], transform: str,
                         **args) -> List[dict]:
     """``pipeline`` with ``args`` set in its transforms of type
@@ -54,3 +64,36 @@ def crowdpose_dataset(split: str, data_root: str) -> dict:
         data_root=data_root,
         ann_file=f'annotations/mmpose_crowdpose_{split}.json',
         data_prefix=dict(img='images/'))
+
+
+def ending_at(param_scheduler: List[dict], max_epochs: int) -> List[dict]:
+    """``param_scheduler`` with its last scheduler (the decay after the
+    warm-up) ending at epoch ``max_epochs``: its ``end``, and its ``T_max``
+    where it has one (a cosine's period), e.g. an inherited schedule
+    shortened with the child's ``max_epochs``."""
+    *warmup, decay = param_scheduler
+    if not decay.get('by_epoch', True):
+        raise ValueError(f'the last scheduler counts iterations: {decay}')
+    length = dict(end=max_epochs)
+    if 'T_max' in decay:
+        length['T_max'] = max_epochs
+    return [*warmup, dict(decay, **length)]
+
+
+def synthetic_data(
+        data_root: str,
+        train_pipeline: Optional[List[dict]] = None,
+        val_pipeline: Optional[List[dict]] = None) -> Tuple[dict, dict, dict]:
+    """What moves an inherited synthetic-coco config to the set in
+    ``data_root`` (another preset of tools/dataset/make_synthetic.py, the
+    same layout): ``(train_dataloader, val_dataloader, val_evaluator)`` to
+    merge into the inherited ones, the dataloaders at ``data_root`` (with
+    ``train_pipeline`` and ``val_pipeline`` where given), the evaluator's
+    ``ann_file`` at ``{data_root}annotations/val.json``."""
+    dataloaders = []
+    for pipeline in (train_pipeline, val_pipeline):
+        dataset = dict(data_root=data_root)
+        if pipeline is not None:
+            dataset['pipeline'] = pipeline
+        dataloaders.append(dict(dataset=dataset))
+    return (*dataloaders, dict(ann_file=data_root + 'annotations/val.json'))
