@@ -14,7 +14,8 @@ Example (about 4-5 minutes on 2 cores)::
 """
 import argparse
 
-from directpose.benchmark.training_speed import (benchmark_training,
+from directpose.benchmark.training_speed import (BenchSettings,
+                                                 benchmark_training,
                                                  default_scenarios,
                                                  format_table)
 from directpose.engine import add_cfg_options_argument
@@ -66,9 +67,8 @@ def parse_args():
 
 def main():
     args = parse_args()
-    result = benchmark_training(
+    settings = BenchSettings(
         args.config,
-        args.scenarios,
         cfg_options=args.cfg_options,
         data_root=args.data_root,
         iters=args.iters,
@@ -76,8 +76,9 @@ def main():
         time_limit_s=args.time_limit,
         pipeline_images=args.pipeline_images,
         eval_images=args.eval_images or None,
-        checkpoint=args.checkpoint,
-        log=lambda line: print(line, flush=True))
+        checkpoint=args.checkpoint)
+    result = benchmark_training(
+        settings, args.scenarios, log=lambda line: print(line, flush=True))
     print(format_table(result))
     if args.out:
         write_json_atomic(result, args.out, indent=1)

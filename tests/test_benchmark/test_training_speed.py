@@ -8,7 +8,8 @@ import pytest
 import torch
 from conftest import TINY_RTMO
 
-from directpose.benchmark.training_speed import (benchmark_training,
+from directpose.benchmark.training_speed import (BenchSettings,
+                                                 benchmark_training,
                                                  default_scenarios,
                                                  format_table, run_scenario)
 
@@ -32,7 +33,7 @@ def _our_busy_children():
 
 def test_unknown_scenario_is_named():
     with pytest.raises(ValueError, match=r"unknown scenarios \['fast'\]"):
-        benchmark_training(TINY_RTMO, ['before', 'fast'])
+        benchmark_training(BenchSettings(TINY_RTMO), ['before', 'fast'])
 
 
 LOADERS = {
@@ -49,17 +50,19 @@ def test_training_scenarios_run_in_their_own_processes(repo_root,
                                                        synthetic_coco):
     cores = len(os.sched_getaffinity(0))
     lines = []
-    result = benchmark_training(
-        osp.join(repo_root, TINY_RTMO), ['before', 'after+busy-mid'],
+    settings = BenchSettings(
+        osp.join(repo_root, TINY_RTMO),
         cfg_options=dict(LOADERS, **{'train_dataloader.batch_size': 2}),
         data_root=synthetic_coco,
         iters=2,
-        warmup=1,
-        log=lines.append)
+        warmup=1)
+    result = benchmark_training(
+        settings, ['before', 'after+busy-mid'], log=lines.append)
     assert not _our_busy_children()  # the busy process is gone
     runs = result['scenarios']
     assert list(runs) == ['before', 'after+busy-mid']
     assert result['cores'] == cores
+    assert result['iters'] == 2 and result['data_root'] == synthetic_coco
 
     before = runs['before']
     # OMP_NUM_THREADS set for its process: the hook kept it
@@ -87,13 +90,12 @@ def test_pipeline_and_eval_scenarios(repo_root, synthetic_coco, tmp_path):
     scenarios = default_scenarios(2)
 
     def run(name, **kwargs):
-        return run_scenario(
-            vars(scenarios[name]),
+        settings = BenchSettings(
             osp.join(repo_root, TINY_RTMO),
-            str(tmp_path),
             cfg_options=LOADERS,
             data_root=synthetic_coco,
             **kwargs)
+        return run_scenario(scenarios[name], settings, str(tmp_path))
 
     pipeline = run('pipeline', pipeline_images=3)
     assert pipeline['images'] == 3 and pipeline['ms_per_image'] > 0

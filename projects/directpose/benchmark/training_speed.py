@@ -10,8 +10,8 @@ under it, so that the thread policy of
 process's load, as it would a user's other program.
 
 Run as ``python -m directpose.benchmark.training_speed SPEC OUT`` it is one
-scenario's process: SPEC a JSON of :func:`run_scenario`'s arguments, OUT
-where its result goes.
+scenario's process: SPEC a JSON of the scenario, its :class:`BenchSettings`
+and its work folder, OUT where its result goes.
 """
 import copy
 import json
@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Dict, List, Optional, Sequence
 
 import torch
@@ -61,6 +61,37 @@ class Scenario:
     busy: str = ''
     channels_last: bool = False
     meaning: str = ''
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """What every scenario of one benchmark measures on.
+
+    Attributes:
+        config (str): The config file.
+        cfg_options (dict, optional): ``--cfg-options`` overrides.
+        data_root (str, optional): A synthetic dataset to point the config
+            at (see ``point_at_dataset``).
+        iters (int): Training iterations measured, after ``warmup`` ones.
+        warmup (int): Training iterations not measured.
+        time_limit_s (float): Training stops after this many seconds
+            whatever ``iters`` (a collapsed run stays short).
+        pipeline_images (int): Images the 'pipeline' scenario loads.
+        eval_images (int, optional): Test images 'eval' evaluates (the
+            first ones; None: all).
+        checkpoint (str, optional): Weights for 'eval' (default random:
+            post-processing times then depend on how many candidates pass
+            the score threshold).
+    """
+    config: str
+    cfg_options: Optional[dict] = None
+    data_root: Optional[str] = None
+    iters: int = 40
+    warmup: int = 5
+    time_limit_s: float = 60.0
+    pipeline_images: int = 100
+    eval_images: Optional[int] = 50
+    checkpoint: Optional[str] = None
 
 
 def default_scenarios(cores: int) -> Dict[str, Scenario]:
@@ -215,20 +246,12 @@ def _eval(cfg, work_dir: str, checkpoint: Optional[str],
         threads_chosen=_threads_chosen(runner))
 
 
-def run_scenario(scenario: dict,
-                 config: str,
+def run_scenario(scenario: Scenario,
+                 settings: BenchSettings,
                  work_dir: str,
-                 cfg_options: Optional[dict] = None,
-                 data_root: Optional[str] = None,
-                 iters: int = 40,
-                 warmup: int = 5,
-                 time_limit_s: float = 60.0,
-                 pipeline_images: int = 100,
-                 eval_images: Optional[int] = 50,
-                 checkpoint: Optional[str] = None,
                  marker: Optional[str] = None) -> dict:
-    """Measure one scenario in this process (see :func:`benchmark_training`
-    for the arguments; ``scenario`` is a :class:`Scenario` as a dict).
+    """Measure one scenario in this process, in ``work_dir`` (``marker``:
+    a file written once training has warmed up).
 
     Returns:
         dict: For 'train', ``images_per_s``, ``s_per_iter``, ``data_wait``
@@ -240,15 +263,15 @@ def run_scenario(scenario: dict,
         ``threads_chosen``. All with ``threads``, the intra-op threads
         after the run.
     """
-    scenario = Scenario(**scenario)
-    cfg = _config(config, cfg_options, data_root)
+    s = settings
+    cfg = _config(s.config, s.cfg_options, s.data_root)
     if scenario.kind == 'train':
-        result = _train(cfg, scenario, work_dir, iters, warmup, time_limit_s,
-                        marker)
+        result = _train(cfg, scenario, work_dir, s.iters, s.warmup,
+                        s.time_limit_s, marker)
     elif scenario.kind == 'pipeline':
-        result = _pipeline(cfg, pipeline_images)
+        result = _pipeline(cfg, s.pipeline_images)
     else:
-        result = _eval(cfg, work_dir, checkpoint, eval_images)
+        result = _eval(cfg, work_dir, s.checkpoint, s.eval_images)
     return dict(result, threads=torch.get_num_threads())
 
 
@@ -279,7 +302,8 @@ def _scenario_env(scenario: Scenario) -> dict:
     return env
 
 
-def _run_child(scenario: Scenario, args: dict, work_dir: str) -> dict:
+def _run_child(scenario: Scenario, settings: BenchSettings,
+               work_dir: str) -> dict:
     """Run ``scenario`` in a process of its own, with a busy process beside
     it if it asks for one."""
     spec, out = osp.join(work_dir,
@@ -289,8 +313,8 @@ def _run_child(scenario: Scenario, args: dict, work_dir: str) -> dict:
     with open(spec, 'w') as f:
         json.dump(
             dict(
-                args,
                 scenario=asdict(scenario),
+                settings=asdict(settings),
                 work_dir=work_dir,
                 marker=marker), f)
     command = [sys.executable, '-m', __name__, spec, out]
@@ -317,42 +341,22 @@ def _run_child(scenario: Scenario, args: dict, work_dir: str) -> dict:
     return dict(result, wall_s=time.perf_counter() - start)
 
 
-def benchmark_training(config: str,
+def benchmark_training(settings: BenchSettings,
                        scenarios: Sequence[str],
-                       cfg_options: Optional[dict] = None,
-                       data_root: Optional[str] = None,
-                       iters: int = 40,
-                       warmup: int = 5,
-                       time_limit_s: float = 60.0,
-                       pipeline_images: int = 100,
-                       eval_images: Optional[int] = 50,
-                       checkpoint: Optional[str] = None,
                        log=None) -> dict:
     """Run ``scenarios`` of :func:`default_scenarios` one after the other,
-    each in its own process.
+    each in its own process, on ``settings``.
 
     Args:
-        config (str): The config file.
+        settings (BenchSettings): The config and what to measure on it.
         scenarios (Sequence[str]): Names of :func:`default_scenarios`.
-        cfg_options (dict, optional): ``--cfg-options`` overrides.
-        data_root (str, optional): A synthetic dataset to point the config
-            at (see ``point_at_dataset``).
-        iters (int): Training iterations measured, after ``warmup`` ones.
-        warmup (int): Training iterations not measured.
-        time_limit_s (float): Training stops after this many seconds
-            whatever ``iters`` (a collapsed run stays short).
-        pipeline_images (int): Images the 'pipeline' scenario loads.
-        eval_images (int, optional): Test images 'eval' evaluates (the
-            first ones; None: all).
-        checkpoint (str, optional): Weights for 'eval' (default random:
-            post-processing times then depend on how many candidates pass
-            the score threshold).
         log (callable, optional): Called with a line after each scenario.
 
     Returns:
-        dict: ``config``, ``cores``, the settings, and ``scenarios``: name ->
-        the scenario and its result (see :func:`run_scenario`) with
-        ``wall_s``, the seconds of its process.
+        dict: The settings (``config`` an absolute path), ``cores``,
+        ``torch`` and ``scenarios``: name -> the scenario and its result
+        (see :func:`run_scenario`) with ``wall_s``, the seconds of its
+        process.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(
         os, 'sched_getaffinity') else os.cpu_count()
@@ -361,24 +365,19 @@ def benchmark_training(config: str,
     if unknown:
         raise ValueError(f'unknown scenarios {unknown}; known: '
                          f'{list(known)}')
-    args = dict(
-        config=osp.abspath(config),
-        cfg_options=cfg_options,
-        data_root=data_root,
-        iters=iters,
-        warmup=warmup,
-        time_limit_s=time_limit_s,
-        pipeline_images=pipeline_images,
-        eval_images=eval_images,
-        checkpoint=checkpoint)
+    settings = replace(settings, config=osp.abspath(settings.config))
     results = {}
     for name in scenarios:
         with tempfile.TemporaryDirectory(prefix='bench_train_') as work_dir:
-            result = _run_child(known[name], args, work_dir)
+            result = _run_child(known[name], settings, work_dir)
         results[name] = dict(scenario=asdict(known[name]), **result)
         if log is not None:
             log(format_row(name, results[name]))
-    return dict(args, cores=cores, torch=torch.__version__, scenarios=results)
+    return dict(
+        asdict(settings),
+        cores=cores,
+        torch=torch.__version__,
+        scenarios=results)
 
 
 def format_row(name: str, entry: dict) -> str:
@@ -437,7 +436,9 @@ def _main(argv: List[str]) -> None:
     spec, out = argv
     with open(spec) as f:
         kwargs = json.load(f)
-    result = run_scenario(**kwargs)
+    result = run_scenario(
+        Scenario(**kwargs['scenario']), BenchSettings(**kwargs['settings']),
+        kwargs['work_dir'], kwargs['marker'])
     with open(out, 'w') as f:
         json.dump(result, f)
 
