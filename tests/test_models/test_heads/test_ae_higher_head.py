@@ -181,3 +181,36 @@ def test_multiscale_predict_averages_the_scales_and_keeps_input_tags():
     expected = (restored(heatmaps) + restored(head(x_small)[0])) / 2
     torch.testing.assert_close(fields[0].heatmaps, expected[0])
     torch.testing.assert_close(fields[0].tags, restored(tags)[0])
+
+
+@pytest.mark.parametrize('flip_test', [False, True])
+@pytest.mark.parametrize('use_udp', [False, True])
+@pytest.mark.parametrize('size', [None, (SIZE, SIZE), (SIZE + 8, SIZE - 4)])
+def test_predict_maps_are_mmposes_aggregation_bit_for_bit(
+        flip_test, use_udp, size):
+    """The flips' maps resized together, then averaged (heatmaps) or kept
+    as they are (tags), equal mmpose's ``aggregate_heatmaps``, which
+    resizes each map, then averages or concatenates; also over scales."""
+    from mmpose.models.utils.tta import aggregate_heatmaps
+    head = build_head(
+        decoder=dict(CODEC, heatmap_size=(SIZE, SIZE), use_udp=use_udp))
+    test_cfg = dict(flip_test=flip_test, align_corners=use_udp)
+    x, x_small = feats(2), (torch.rand(2, C, SIZE // 8, SIZE // 8), )
+    for scales, multiscale in (([x], False), ([x, x_small], True)):
+        inputs = [[s, s] if flip_test else s for s in scales]
+        cfg = dict(test_cfg, multiscale_test=multiscale)
+        with torch.no_grad():
+            heatmaps, tags = head.predict_maps(
+                inputs if multiscale else inputs[0], cfg, [0, 2, 1], size)
+            per_scale = [
+                head._predict_one_scale(s, [0, 2, 1], cfg) for s in inputs
+            ]
+        expected_tags = aggregate_heatmaps(per_scale[0][1], size, use_udp,
+                                           'concat')
+        expected = aggregate_heatmaps([
+            aggregate_heatmaps(h, size, use_udp, 'average')
+            for h, _ in per_scale
+        ], None, use_udp, 'average')
+        assert torch.equal(heatmaps, expected)
+        assert torch.equal(tags, expected_tags)
+        assert tags.shape[1] == K * (2 if flip_test else 1)
