@@ -94,6 +94,18 @@ def group_keypoints_by_tags(vals: np.ndarray,
                 dist[rows, np.minimum(matched, num_groups - 1)] < tag_thr)
             cols = np.where(ok, matched, num_groups)
 
+        new = cols == num_groups
+        keys = cand_tags[rows[new], 0]
+        if _all_distinct(keys, first_tags[:count]):
+            # each new candidate starts its own person: all rows at once
+            # (the columns are distinct, so each person gets one addition)
+            cols = np.where(new, count + np.cumsum(new) - 1, cols)
+            first_tags[cols[new]] = keys
+            count += len(keys)
+            groups[cols, idx] = cand[rows]
+            tag_sums[cols] += cand_tags[rows]
+            tag_counts[cols] += 1
+            continue
         for row, col in zip(rows, cols):
             key = cand_tags[row, 0]
             if col == num_groups:
@@ -112,6 +124,16 @@ def group_keypoints_by_tags(vals: np.ndarray,
             tag_sums[col] += cand_tags[row]
             tag_counts[col] += 1
     return groups[:count][:max_groups]
+
+
+def _all_distinct(keys: np.ndarray, first_tags: np.ndarray) -> bool:
+    """Whether the first tag values of new persons, (n, ), differ from each
+    other and from those of the persons so far, (count, ). Where they do
+    not, mmpose's dict (keyed by them) merges persons, which
+    :func:`group_keypoints_by_tags` then follows candidate by candidate.
+    """
+    equal = keys[:, None] == np.concatenate((first_tags, keys))[None]
+    return int(equal.sum()) == len(keys)  # each equals itself only
 
 
 def fill_missing_keypoints(keypoints: np.ndarray, keypoint_scores: np.ndarray,
