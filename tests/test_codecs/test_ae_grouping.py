@@ -118,8 +118,8 @@ def test_fill_settles_most_persons_on_the_highest_pixels(seed, monkeypatch):
     heatmaps = np.log(np.clip(peaks, 1e-3, None)).astype(np.float32)
     person_tags = np.arange(N, dtype=np.float32)
     nearest = rng.integers(0, N, (K * L, H, W))  # background: any person's
-    tags = (person_tags[nearest] +
-            rng.normal(0, 0.3, (K * L, H, W))).astype(np.float32)
+    tags = (person_tags[nearest] + rng.normal(0, 0.3, (K * L, H, W))).astype(
+        np.float32)
     keypoints = rng.uniform(0, 64, (N, K, 2)).astype(np.float32)
     scores = rng.uniform(0.1, 1, (N, K)).astype(np.float32)
     scores[rng.uniform(size=(N, K)) < 0.3] = 0

@@ -2,16 +2,17 @@
 
 At 20 persons, mmpose's ``batch_heatmap_nms`` (a ``max_pool2d`` whose CPU
 kernel visits every window element with index bookkeeping) and its
-``refine_keypoints_dark_udp`` (a Python loop over persons) were the largest
-parts of a tiny SWAHR's post-processing (docs/comparative_study.md). The
+``refine_keypoints_dark_udp`` (a Python loop over persons, and its
+``gaussian_blur``, an OpenCV call per heatmap) were the largest parts of a
+tiny SWAHR's post-processing (docs/comparative_study.md). The
 functions here compute the same values with the same floating-point
 operations, in fewer and larger array operations; tests/test_codecs compares
 them with mmpose's bit for bit.
 """
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmpose.codecs.utils import gaussian_blur
 from torch import Tensor
 
 
@@ -62,6 +63,37 @@ def heatmap_nms(batch_heatmaps: Tensor, kernel_size: int = 5) -> Tensor:
     maximum = max_filter_1d(
         max_filter_1d(batch_heatmaps, kernel_size, -1), kernel_size, -2)
     return batch_heatmaps * torch.eq(batch_heatmaps, maximum).float()
+
+
+def gaussian_blur(heatmaps: np.ndarray, kernel: int = 11) -> np.ndarray:
+    """mmpose's ``gaussian_blur`` (in place): each heatmap blurred by a
+    ``kernel`` x ``kernel`` Gaussian with zeros around it, then scaled back
+    to its maximum; in one OpenCV call on all heatmaps stacked with their
+    zero borders instead of one per heatmap.
+
+    Each heatmap keeps its ``(kernel - 1) // 2`` rows of zeros above and
+    below in the stack, which is as far as the blur of its own pixels
+    reaches, so every pixel is blurred from the same values as mmpose's.
+
+    Args:
+        heatmaps (np.ndarray): (K, H, W) float32, modulated in place.
+        kernel (int): Odd size of the Gaussian.
+
+    Returns:
+        np.ndarray: ``heatmaps``, (K, H, W).
+    """
+    assert kernel % 2 == 1
+    border = (kernel - 1) // 2
+    K, H, W = heatmaps.shape
+    origin_max = heatmaps.reshape(K, -1).max(1)
+    padded = np.zeros((K, H + 2 * border, W + 2 * border), dtype=np.float32)
+    padded[:, border:border + H, border:border + W] = heatmaps
+    blurred = cv2.GaussianBlur(
+        padded.reshape(K * (H + 2 * border), -1), (kernel, kernel), 0)
+    heatmaps[:] = blurred.reshape(padded.shape)[:, border:border + H,
+                                                border:border + W]
+    heatmaps *= (origin_max / heatmaps.reshape(K, -1).max(1))[:, None, None]
+    return heatmaps
 
 
 def refine_keypoints_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
