@@ -20,7 +20,7 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
     """The maximum over a centred window of odd ``size`` along ``dim``,
     outside the tensor counting as -inf (``max_pool`` with stride 1 and
     ``size // 2`` padding): ``size - 1`` element-wise maxima of shifted
-    views, which are exact.
+    views, which are exact, into one tensor (new tensors in ONNX export).
 
     Args:
         x (Tensor): Any shape.
@@ -34,9 +34,17 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
     length = x.shape[dim]
     pad = (radius, radius) if dim == -1 else (0, 0, radius, radius)
     padded = F.pad(x, pad, value=float('-inf'))
-    out = padded.narrow(dim, 0, length)
-    for shift in range(1, size):
-        out = torch.maximum(out, padded.narrow(dim, shift, length))
+    if size == 1:
+        return padded
+    out = torch.maximum(
+        padded.narrow(dim, 0, length), padded.narrow(dim, 1, length))
+    in_place = not torch.onnx.is_in_onnx_export()  # ONNX has no out=
+    for shift in range(2, size):
+        shifted = padded.narrow(dim, shift, length)
+        if in_place:  # a new tensor per shift costs more (page faults)
+            torch.maximum(out, shifted, out=out)
+        else:
+            out = torch.maximum(out, shifted)
     return out
 
 
