@@ -20,7 +20,8 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
     """The maximum over a centred window of odd ``size`` along ``dim``,
     outside the tensor counting as -inf (``max_pool`` with stride 1 and
     ``size // 2`` padding): ``size - 1`` element-wise maxima of shifted
-    views, which are exact, into one tensor (new tensors in ONNX export).
+    views, which are exact, into one tensor (new ones in ONNX export and
+    with autograd).
 
     Args:
         x (Tensor): Any shape.
@@ -38,7 +39,8 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
         return padded
     out = torch.maximum(
         padded.narrow(dim, 0, length), padded.narrow(dim, 1, length))
-    in_place = not torch.onnx.is_in_onnx_export()  # ONNX has no out=
+    # neither ONNX nor autograd takes out=
+    in_place = not (torch.onnx.is_in_onnx_export() or out.requires_grad)
     for shift in range(2, size):
         shifted = padded.narrow(dim, shift, length)
         if in_place:  # a new tensor per shift costs more (page faults)
@@ -70,7 +72,8 @@ def heatmap_nms(batch_heatmaps: Tensor, kernel_size: int = 5) -> Tensor:
             f'{kernel_size!r}')
     maximum = max_filter_1d(
         max_filter_1d(batch_heatmaps, kernel_size, -1), kernel_size, -2)
-    return batch_heatmaps * torch.eq(batch_heatmaps, maximum).float()
+    # the mask times the heatmaps in place of the mask: one tensor fewer
+    return torch.eq(batch_heatmaps, maximum).float().mul_(batch_heatmaps)
 
 
 def gaussian_blur(heatmaps: np.ndarray, kernel: int = 11) -> np.ndarray:
@@ -132,7 +135,7 @@ def refine_keypoints_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
     np.clip(heatmaps, 1e-3, 50., heatmaps)
     np.log(heatmaps, heatmaps)
     heatmaps_pad = np.pad(
-        heatmaps, ((0, 0), (1, 1), (1, 1)), mode='edge').flatten()
+        heatmaps, ((0, 0), (1, 1), (1, 1)), mode='edge').ravel()
 
     index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (W + 2)
     index += (W + 2) * (H + 2) * np.arange(0, K)

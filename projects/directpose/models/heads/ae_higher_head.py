@@ -21,11 +21,16 @@ def average_maps(maps: Sequence[Tensor]) -> Tensor:
     each; the map itself when there is one (no copy).
 
     mmpose's ``aggregate_heatmaps`` sums and divides (``sum(maps) /
-    len(maps)``); so does this, with the same float rounding.
+    len(maps)``); so does this, with the same float operations (from 0, as
+    Python's ``sum``), in one new tensor instead of one per operation
+    (first-touch page faults of 1.7 MB tensors cost more than the sums).
     """
     if len(maps) == 1:
         return maps[0]
-    return sum(maps).div(len(maps))
+    total = 0 + maps[0]
+    for m in maps[1:]:
+        total.add_(m)
+    return total.div_(len(maps))
 
 
 def resize_maps(maps: Tensor, size: Optional[Tuple[int, int]],
