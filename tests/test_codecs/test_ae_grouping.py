@@ -95,6 +95,56 @@ def test_fill_missing_equals_mmpose(seed, L, persons_per_chunk, monkeypatch):
     np.testing.assert_array_equal(got_scores, exp_scores)
 
 
+@pytest.mark.parametrize('seed', range(3))
+def test_fill_settles_most_persons_on_the_highest_pixels(seed, monkeypatch):
+    """Log-modulated heatmaps with peaks and a clipped floor (as after
+    DARK-UDP) and tags of persons 1 apart: mmpose's filling bit for bit,
+    with most persons settled on the highest pixels and the others (tags
+    far from every high pixel) by the scan of the whole map."""
+    calls = []  # (pixels, persons) of each cost computation
+    tag_costs = ae_grouping._tag_costs
+
+    def spy(tag_maps, heatmap, person_tags):
+        calls.append((tag_maps.shape[1], len(person_tags)))
+        return tag_costs(tag_maps, heatmap, person_tags)
+
+    monkeypatch.setattr(ae_grouping, '_tag_costs', spy)
+    rng = np.random.default_rng(seed)
+    N, K, L, H, W = 20, 17, 2, 64, 64
+    yy, xx = np.mgrid[:H, :W]
+    centres = rng.uniform(0, 64, (K, N, 2))
+    peaks = np.exp(-((xx - centres[..., :1, None])**2 +
+                     (yy - centres[..., 1:, None])**2) / 8).max(1)
+    heatmaps = np.log(np.clip(peaks, 1e-3, None)).astype(np.float32)
+    person_tags = np.arange(N, dtype=np.float32)
+    nearest = rng.integers(0, N, (K * L, H, W))  # background: any person's
+    tags = (person_tags[nearest] + rng.normal(0, 0.3, (K * L, H, W))).astype(
+        np.float32)
+    keypoints = rng.uniform(0, 64, (N, K, 2)).astype(np.float32)
+    scores = rng.uniform(0.1, 1, (N, K)).astype(np.float32)
+    scores[rng.uniform(size=(N, K)) < 0.3] = 0
+    # the last person: found at keypoint 0 only, its tag far from any
+    # pixel's, so its least cost is on no high pixel
+    scores[-1] = 0
+    scores[-1, 0] = 0.5
+    keypoints[-1, 0] = (0, 0)
+    tags[[0, K], 0, 0] = 100
+
+    reference = AssociativeEmbedding(input_size=(W, H), heatmap_size=(W, H))
+    exp_kpts, exp_scores = reference._fill_missing_keypoints(
+        keypoints.copy(), scores.copy(), heatmaps, tags)
+    got_kpts, got_scores = fill_missing_keypoints(keypoints.copy(),
+                                                  scores.copy(), heatmaps,
+                                                  tags)
+    np.testing.assert_array_equal(got_kpts, exp_kpts)
+    np.testing.assert_array_equal(got_scores, exp_scores)
+    missing = sum(p for n, p in calls if n < H * W)
+    assert missing == (scores == 0).sum()  # all tried on high pixels first
+    assert max(n for n, _ in calls if n < H * W) < H * W // 4
+    scanned = sum(p for n, p in calls if n == H * W)
+    assert K - 1 < scanned < missing // 2  # the last person and some
+
+
 @pytest.mark.parametrize('use_udp', [False, True])
 def test_codec_decodes_as_mmpose(use_udp):
     """The whole decoding of noisy Gaussian heatmaps of 4 persons, each in

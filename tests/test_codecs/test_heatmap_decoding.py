@@ -4,10 +4,12 @@ import numpy as np
 import pytest
 import torch
 from mmpose.codecs.utils import batch_heatmap_nms
+from mmpose.codecs.utils import gaussian_blur as mmpose_gaussian_blur
 from mmpose.codecs.utils import \
     refine_keypoints_dark_udp as mmpose_refine_keypoints_dark_udp
 
-from directpose.codecs.heatmap_decoding import (heatmap_nms, max_filter_1d,
+from directpose.codecs.heatmap_decoding import (gaussian_blur, heatmap_nms,
+                                                max_filter_1d,
                                                 refine_keypoints_dark_udp)
 
 
@@ -68,3 +70,20 @@ def test_dark_udp_equals_mmpose(blur_kernel_size):
         assert got.shape == (N, K, 2)
         np.testing.assert_array_equal(got, expected)
         np.testing.assert_array_equal(got_maps, expected_maps)
+
+
+@pytest.mark.parametrize('kernel', [3, 5, 11])
+def test_gaussian_blur_equals_mmpose(kernel):
+    """All heatmaps in one OpenCV call: mmpose's values bit for bit (each
+    map blurred alone with its zero border), maps smaller than the kernel
+    and peaks at the borders included."""
+    rng = np.random.default_rng(kernel)
+    for case in range(20):
+        K, (H, W) = rng.integers(1, 18), rng.integers(2, 50, 2)
+        heatmaps = rng.uniform(0, 1, (K, H, W)).astype(np.float32)
+        heatmaps[:, 0, rng.integers(0, W)] = 2  # a peak on the top row
+        expected = mmpose_gaussian_blur(heatmaps.copy(), kernel)
+        got = heatmaps.copy()
+        assert gaussian_blur(got, kernel) is got
+        np.testing.assert_array_equal(got, expected)
+        assert not np.array_equal(got, heatmaps)

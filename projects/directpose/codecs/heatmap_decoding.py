@@ -2,16 +2,17 @@
 
 At 20 persons, mmpose's ``batch_heatmap_nms`` (a ``max_pool2d`` whose CPU
 kernel visits every window element with index bookkeeping) and its
-``refine_keypoints_dark_udp`` (a Python loop over persons) were the largest
-parts of a tiny SWAHR's post-processing (docs/comparative_study.md). The
+``refine_keypoints_dark_udp`` (a Python loop over persons, and its
+``gaussian_blur``, an OpenCV call per heatmap) were the largest parts of a
+tiny SWAHR's post-processing (docs/comparative_study.md). The
 functions here compute the same values with the same floating-point
 operations, in fewer and larger array operations; tests/test_codecs compares
 them with mmpose's bit for bit.
 """
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmpose.codecs.utils import gaussian_blur
 from torch import Tensor
 
 
@@ -19,7 +20,8 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
     """The maximum over a centred window of odd ``size`` along ``dim``,
     outside the tensor counting as -inf (``max_pool`` with stride 1 and
     ``size // 2`` padding): ``size - 1`` element-wise maxima of shifted
-    views, which are exact.
+    views, which are exact, into one tensor (new ones in ONNX export and
+    with autograd).
 
     Args:
         x (Tensor): Any shape.
@@ -33,9 +35,18 @@ def max_filter_1d(x: Tensor, size: int, dim: int) -> Tensor:
     length = x.shape[dim]
     pad = (radius, radius) if dim == -1 else (0, 0, radius, radius)
     padded = F.pad(x, pad, value=float('-inf'))
-    out = padded.narrow(dim, 0, length)
-    for shift in range(1, size):
-        out = torch.maximum(out, padded.narrow(dim, shift, length))
+    if size == 1:
+        return padded
+    out = torch.maximum(
+        padded.narrow(dim, 0, length), padded.narrow(dim, 1, length))
+    # neither ONNX nor autograd takes out=
+    in_place = not (torch.onnx.is_in_onnx_export() or out.requires_grad)
+    for shift in range(2, size):
+        shifted = padded.narrow(dim, shift, length)
+        if in_place:  # a new tensor per shift costs more (page faults)
+            torch.maximum(out, shifted, out=out)
+        else:
+            out = torch.maximum(out, shifted)
     return out
 
 
@@ -61,7 +72,39 @@ def heatmap_nms(batch_heatmaps: Tensor, kernel_size: int = 5) -> Tensor:
             f'{kernel_size!r}')
     maximum = max_filter_1d(
         max_filter_1d(batch_heatmaps, kernel_size, -1), kernel_size, -2)
-    return batch_heatmaps * torch.eq(batch_heatmaps, maximum).float()
+    # the mask times the heatmaps in place of the mask: one tensor fewer
+    return torch.eq(batch_heatmaps, maximum).float().mul_(batch_heatmaps)
+
+
+def gaussian_blur(heatmaps: np.ndarray, kernel: int = 11) -> np.ndarray:
+    """mmpose's ``gaussian_blur`` (in place): each heatmap blurred by a
+    ``kernel`` x ``kernel`` Gaussian with zeros around it, then scaled back
+    to its maximum; in one OpenCV call on all heatmaps stacked with their
+    zero borders instead of one per heatmap.
+
+    Each heatmap keeps its ``(kernel - 1) // 2`` rows of zeros above and
+    below in the stack, which is as far as the blur of its own pixels
+    reaches, so every pixel is blurred from the same values as mmpose's.
+
+    Args:
+        heatmaps (np.ndarray): (K, H, W) float32, modulated in place.
+        kernel (int): Odd size of the Gaussian.
+
+    Returns:
+        np.ndarray: ``heatmaps``, (K, H, W).
+    """
+    assert kernel % 2 == 1
+    border = (kernel - 1) // 2
+    K, H, W = heatmaps.shape
+    origin_max = heatmaps.reshape(K, -1).max(1)
+    padded = np.zeros((K, H + 2 * border, W + 2 * border), dtype=np.float32)
+    padded[:, border:border + H, border:border + W] = heatmaps
+    blurred = cv2.GaussianBlur(
+        padded.reshape(K * (H + 2 * border), -1), (kernel, kernel), 0)
+    heatmaps[:] = blurred.reshape(padded.shape)[:, border:border + H,
+                                                border:border + W]
+    heatmaps *= (origin_max / heatmaps.reshape(K, -1).max(1))[:, None, None]
+    return heatmaps
 
 
 def refine_keypoints_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
@@ -92,7 +135,7 @@ def refine_keypoints_dark_udp(keypoints: np.ndarray, heatmaps: np.ndarray,
     np.clip(heatmaps, 1e-3, 50., heatmaps)
     np.log(heatmaps, heatmaps)
     heatmaps_pad = np.pad(
-        heatmaps, ((0, 0), (1, 1), (1, 1)), mode='edge').flatten()
+        heatmaps, ((0, 0), (1, 1), (1, 1)), mode='edge').ravel()
 
     index = keypoints[..., 0] + 1 + (keypoints[..., 1] + 1) * (W + 2)
     index += (W + 2) * (H + 2) * np.arange(0, K)

@@ -181,3 +181,97 @@ def test_multiscale_predict_averages_the_scales_and_keeps_input_tags():
     expected = (restored(heatmaps) + restored(head(x_small)[0])) / 2
     torch.testing.assert_close(fields[0].heatmaps, expected[0])
     torch.testing.assert_close(fields[0].tags, restored(tags)[0])
+
+
+@pytest.mark.parametrize('flip_test', [False, True])
+@pytest.mark.parametrize('use_udp', [False, True])
+@pytest.mark.parametrize('size', [None, (SIZE, SIZE), (SIZE + 8, SIZE - 4)])
+def test_predict_maps_are_mmposes_aggregation(flip_test, use_udp, size):
+    """mmpose's ``aggregate_heatmaps`` resizes each map, then averages or
+    concatenates; the head averages the flips' heatmaps, then resizes the
+    mean (equal up to float rounding; exactly without flips) and resizes
+    the concatenated tags (bit for bit); also over scales."""
+    from mmpose.models.utils.tta import aggregate_heatmaps
+    head = build_head(
+        decoder=dict(CODEC, heatmap_size=(SIZE, SIZE), use_udp=use_udp))
+    test_cfg = dict(flip_test=flip_test, align_corners=use_udp)
+    x, x_small = feats(2), (torch.rand(2, C, SIZE // 8, SIZE // 8), )
+    for scales, multiscale in (([x], False), ([x, x_small], True)):
+        inputs = [[s, s] if flip_test else s for s in scales]
+        cfg = dict(test_cfg, multiscale_test=multiscale)
+        with torch.no_grad():
+            heatmaps, tags = head.predict_maps(
+                inputs if multiscale else inputs[0], cfg, [0, 2, 1], size)
+            per_scale = [
+                head._predict_one_scale(s, [0, 2, 1], cfg) for s in inputs
+            ]
+        expected_tags = aggregate_heatmaps(per_scale[0][1], size, use_udp,
+                                           'concat')
+        expected = aggregate_heatmaps([
+            aggregate_heatmaps(h, size, use_udp, 'average')
+            for h, _ in per_scale
+        ], None, use_udp, 'average')
+        if flip_test and size is not None:
+            torch.testing.assert_close(heatmaps, expected, rtol=0, atol=1e-6)
+        else:
+            assert torch.equal(heatmaps, expected)
+        assert torch.equal(tags, expected_tags)
+        assert tags.shape[1] == K * (2 if flip_test else 1)
+
+
+def test_averaging_the_flips_before_resizing_decodes_the_same_persons():
+    """SWAHR's decoding (UDP, 2x resizing with the corners aligned) of the
+    Gaussian heatmaps of 4 persons and of their slightly different flips:
+    the mean of the flips resized and mmpose's mean of the resized flips
+    are 1e-6 apart and give the same persons, keypoints and scores."""
+    from mmpose.codecs import AssociativeEmbedding
+    from mmpose.models.utils.tta import aggregate_heatmaps
+
+    from directpose.models.heads.ae_higher_head import (average_maps,
+                                                        resize_maps)
+    low, high, num = 24, 48, 4
+    codec = MODELS.build(
+        dict(
+            type='AEHigherResolutionHead',
+            in_channels=C,
+            num_keypoints=17,
+            decoder=dict(
+                type='MultiResolutionAssociativeEmbedding',
+                input_size=(high * 2, high * 2),
+                heatmap_size=(high, high),
+                sigma=2,
+                use_udp=True,
+                decode_keypoint_order=list(range(17)),
+                decode_topk=30,
+                decode_max_instances=30))).decoder
+    rng = np.random.default_rng(0)
+    # person p in the stripe x in [6p + 2, 6p + 4] of the heatmaps
+    keypoints = rng.uniform(2, 22, (num, 17, 2))
+    keypoints[..., 0] = 2 + keypoints[..., 0] / 10
+    keypoints[..., 0] += 6 * np.arange(num)[:, None]
+    encoder = AssociativeEmbedding(
+        input_size=(low, low), heatmap_size=(low, low), sigma=1, use_udp=True)
+    heatmaps = encoder.encode(keypoints)['heatmaps']
+    stripes = np.arange(low) // 6 * 2.5  # a person's tag per stripe
+    flips = [
+        torch.as_tensor(
+            heatmaps + rng.uniform(0, 0.02, heatmaps.shape),
+            dtype=torch.float32)[None] for _ in range(2)
+    ]
+    tags = [
+        torch.as_tensor(
+            np.broadcast_to(stripes, (17, low, low)) +
+            rng.normal(0, 0.05, (17, low, low)),
+            dtype=torch.float32)[None] for _ in range(2)
+    ]
+    size = (high, high)
+    ours = resize_maps(average_maps(flips), size, True)
+    theirs = aggregate_heatmaps(flips, size, True, 'average')
+    assert 0 < (ours - theirs).abs().max() < 1e-6
+    tag_maps = resize_maps(torch.cat(tags, 1), size, True)
+    got = codec.batch_decode(ours, tag_maps.clone())
+    expected = codec.batch_decode(theirs, tag_maps.clone())
+    assert len(got[0][0]) == num
+    for got_part, expected_part in zip(got, expected):
+        np.testing.assert_allclose(
+            got_part[0], expected_part[0], rtol=0, atol=1e-4)
