@@ -67,6 +67,20 @@ def test_grouping_with_no_candidate_and_repeated_first_tags():
         _group_keypoints_by_tags(vals, tags, locs, **args))
 
 
+def assert_fills_as_mmpose(keypoints, scores, heatmaps, tags):
+    """``fill_missing_keypoints`` gives mmpose's filled keypoints and
+    scores bit for bit."""
+    H, W = heatmaps.shape[1:]
+    reference = AssociativeEmbedding(input_size=(W, H), heatmap_size=(W, H))
+    exp_kpts, exp_scores = reference._fill_missing_keypoints(
+        keypoints.copy(), scores.copy(), heatmaps, tags)
+    got_kpts, got_scores = fill_missing_keypoints(keypoints.copy(),
+                                                  scores.copy(), heatmaps,
+                                                  tags)
+    np.testing.assert_array_equal(got_kpts, exp_kpts)
+    np.testing.assert_array_equal(got_scores, exp_scores)
+
+
 @pytest.mark.parametrize('seed', range(4))
 @pytest.mark.parametrize('L', [1, 2])
 @pytest.mark.parametrize('persons_per_chunk', [None, 1, 4])
@@ -85,14 +99,7 @@ def test_fill_missing_equals_mmpose(seed, L, persons_per_chunk, monkeypatch):
     scores[0] = 0
     scores[0, 3] = 0.5  # a person with one keypoint
 
-    reference = AssociativeEmbedding(input_size=(80, 96), heatmap_size=(W, H))
-    exp_kpts, exp_scores = reference._fill_missing_keypoints(
-        keypoints.copy(), scores.copy(), heatmaps, tags)
-    got_kpts, got_scores = fill_missing_keypoints(keypoints.copy(),
-                                                  scores.copy(), heatmaps,
-                                                  tags)
-    np.testing.assert_array_equal(got_kpts, exp_kpts)
-    np.testing.assert_array_equal(got_scores, exp_scores)
+    assert_fills_as_mmpose(keypoints, scores, heatmaps, tags)
 
 
 @pytest.mark.parametrize('seed', range(3))
@@ -130,14 +137,7 @@ def test_fill_settles_most_persons_on_the_highest_pixels(seed, monkeypatch):
     keypoints[-1, 0] = (0, 0)
     tags[[0, K], 0, 0] = 100
 
-    reference = AssociativeEmbedding(input_size=(W, H), heatmap_size=(W, H))
-    exp_kpts, exp_scores = reference._fill_missing_keypoints(
-        keypoints.copy(), scores.copy(), heatmaps, tags)
-    got_kpts, got_scores = fill_missing_keypoints(keypoints.copy(),
-                                                  scores.copy(), heatmaps,
-                                                  tags)
-    np.testing.assert_array_equal(got_kpts, exp_kpts)
-    np.testing.assert_array_equal(got_scores, exp_scores)
+    assert_fills_as_mmpose(keypoints, scores, heatmaps, tags)
     missing = sum(p for n, p in calls if n < H * W)
     assert missing == (scores == 0).sum()  # all tried on high pixels first
     assert max(n for n, _ in calls if n < H * W) < H * W // 4
