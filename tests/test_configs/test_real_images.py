@@ -34,17 +34,20 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _discover():
+    """Path -> (dataset name, loaded config) of every real-data config."""
     found = {}
     for path in sorted(glob.glob(osp.join(REPO, 'configs', '*', '*.py'))):
         if '_base_' in path or osp.basename(osp.dirname(path)) == 'studies':
             continue
-        name = real_dataset_of(Config.fromfile(path))
+        cfg = Config.fromfile(path)
+        name = real_dataset_of(cfg)
         if name is not None:
-            found[osp.relpath(path, REPO)] = name
+            found[osp.relpath(path, REPO)] = (name, cfg)
     return found
 
 
-REAL_CONFIGS = _discover()
+FOUND = _discover()
+REAL_CONFIGS = {path: name for path, (name, _) in FOUND.items()}
 # keys of a model config that only training reads
 TRAIN_ONLY = ('loss', 'assigner', 'heatmap_branch', 'scale_branch', 'init_cfg',
               'overlaps_power')
@@ -63,40 +66,34 @@ def _test_time(node):
     return node
 
 
-def signature(cfg, name):
-    return json.dumps(
-        dict(
-            dataset=name,
-            model=_test_time(cfg.model.to_dict()),
-            pipeline=_test_time(cfg.test_dataloader.dataset.pipeline),
-            evaluator=_test_time(dict(cfg.test_evaluator))),
-        sort_keys=True,
-        default=str)
+def signature(cfg, name, with_model=True):
+    """The test-time model (unless not ``with_model``), pipeline and
+    evaluator of ``cfg`` on dataset ``name``, as a JSON string."""
+    parts = dict(
+        dataset=name,
+        pipeline=_test_time(cfg.test_dataloader.dataset.pipeline),
+        evaluator=_test_time(dict(cfg.test_evaluator)))
+    if with_model:
+        parts['model'] = _test_time(cfg.model.to_dict())
+    return json.dumps(parts, sort_keys=True, default=str)
 
 
-def data_signature(cfg, name):
-    """The test-time pipeline and evaluator of ``cfg`` on dataset
-    ``name``, without the model."""
-    return json.dumps(
-        dict(
-            dataset=name,
-            pipeline=_test_time(cfg.test_dataloader.dataset.pipeline),
-            evaluator=_test_time(dict(cfg.test_evaluator))),
-        sort_keys=True,
-        default=str)
-
-
-def _on_every_image():
-    """The test-time signatures that run on every image: per data
-    signature, that of the config with the shortest name."""
-    first = {}
-    for path in sorted(REAL_CONFIGS, key=lambda p: (len(osp.basename(p)), p)):
-        cfg = Config.fromfile(osp.join(REPO, path))
-        if is_multiscale(cfg):
-            continue
-        name = REAL_CONFIGS[path]
-        first.setdefault(data_signature(cfg, name), signature(cfg, name))
-    return set(first.values())
+def _on_one_image():
+    """The configs that run on one image: all but those whose test-time
+    signature is, per pipeline and evaluator, that of the config with the
+    shortest name (multi-scale tests never run on every image)."""
+    every = {}
+    for path in sorted(FOUND, key=lambda p: (len(osp.basename(p)), p)):
+        name, cfg = FOUND[path]
+        if not is_multiscale(cfg):
+            every.setdefault(
+                signature(cfg, name, with_model=False), signature(cfg, name))
+    full = set(every.values())
+    return {
+        path
+        for path, (name, cfg) in FOUND.items()
+        if signature(cfg, name) not in full
+    }
 
 
 def at_zero_thresholds(cfg):
@@ -145,18 +142,13 @@ def is_multiscale(cfg):
     return bool(cfg.model.get('test_cfg', {}).get('multiscale_test'))
 
 
-def on_one_image(path):
-    cfg = Config.fromfile(osp.join(REPO, path))
-    return signature(cfg, REAL_CONFIGS[path]) not in ON_EVERY_IMAGE
-
-
 def run_test(path, name, shared_data, work_dir):
     """tools/test.py on the real samples (or one of them, see the module's
     docstring), from a saved checkpoint of random weights: (metrics,
     predicted data samples)."""
     cfg = Config.fromfile(osp.join(REPO, path))
     use_real_samples(cfg, shared_data, name)
-    if on_one_image(path):
+    if path in ON_ONE_IMAGE:
         ann_file = one_image_annotations(shared_data, name, work_dir)
         cfg.test_dataloader.dataset.ann_file = ann_file
         cfg.test_evaluator.ann_file = ann_file
@@ -179,7 +171,7 @@ def run_test(path, name, shared_data, work_dir):
     return metrics, collect.samples
 
 
-ON_EVERY_IMAGE = _on_every_image()
+ON_ONE_IMAGE = _on_one_image()
 
 
 @pytest.fixture(scope='module')
@@ -196,14 +188,15 @@ def test_real_configs_were_found():
         assert by_method.get(method) == {'coco', 'crowdpose'}, method
     assert len(REAL_CONFIGS) >= 25
     # the plain configs carry their pipelines onto every image
-    for path in ('configs/directpose/directpose_r50_fpn_8xb4-180k_coco-'
-                 '800x800.py', 'configs/rtmo/rtmo-s_8xb32-600e_coco-640x640.py',
-                 'configs/swahr/ae_higherhrnet-w32_4xb20-300e_coco-512x512.py'):
-        assert not on_one_image(path), path
+    for path in (
+            'configs/directpose/directpose_r50_fpn_8xb4-180k_coco-'
+            '800x800.py', 'configs/rtmo/rtmo-s_8xb32-600e_coco-640x640.py',
+            'configs/swahr/ae_higherhrnet-w32_4xb20-300e_coco-512x512.py'):
+        assert path not in ON_ONE_IMAGE, path
     for path in ('configs/directpose/directpose-bbox_r50_fpn_8xb4-180k_coco-'
                  '800x800.py', 'configs/directpose/directpose_r50_fpn_8xb4-'
                  '180k_coco-800x800_ms-test.py'):
-        assert on_one_image(path), path
+        assert path in ON_ONE_IMAGE, path
 
 
 @pytest.mark.slow
@@ -211,7 +204,7 @@ def test_real_configs_were_found():
 def test_config_tests_on_the_real_images(path, runs, shared_data,
                                          tmp_path_factory):
     name = REAL_CONFIGS[path]
-    key = signature(Config.fromfile(osp.join(REPO, path)), name)
+    key = signature(FOUND[path][1], name)
     if key not in runs:
         work_dir = str(tmp_path_factory.mktemp(osp.basename(path)[:-3]))
         runs[key] = run_test(path, name, shared_data, work_dir)
@@ -220,10 +213,10 @@ def test_config_tests_on_the_real_images(path, runs, shared_data,
     folder, ann_file = REAL_SAMPLES[name]
     with open(osp.join(shared_data, folder, ann_file)) as f:
         images = [img for img in json.load(f)['images']]
-    if on_one_image(path):
+    if path in ON_ONE_IMAGE:
         images = [i for i in images if i['width'] != i['height']][:1]
-    assert sorted(s.metainfo['img_id'] for s in samples) == sorted(
-        i['id'] for i in images)
+    assert sorted(s.metainfo['img_id']
+                  for s in samples) == sorted(i['id'] for i in images)
     num_keypoints = 14 if name == 'crowdpose' else 17
     for sample in samples:
         pred = sample.pred_instances
