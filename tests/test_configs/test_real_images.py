@@ -11,9 +11,10 @@ training-only branches, e.g. SAHR/WAHR/SWAHR/plain AE of one backbone) share
 one run; the others build their own. Each test pipeline and evaluator runs
 on every image once, with the config of the shortest name that has it (the
 plain one, e.g. ``directpose_r50_fpn_...`` rather than its ``-bbox`` or
-``_r101`` variants); a config that differs from it only in its model, and a
-multi-scale test (4-8 forward passes of a full-size network per image), run
-on one non-square image.
+``_r101`` variants); a config that differs from it only in its model or its
+input size (HigherHRNet-W48 at 640 beside W32 at 512: the same transforms),
+and a multi-scale test (4-8 forward passes of a full-size network per
+image), run on one non-square image.
 """
 import glob
 import json
@@ -67,21 +68,27 @@ def _test_time(node):
 
 
 def signature(cfg, name, with_model=True):
-    """The test-time model (unless not ``with_model``), pipeline and
-    evaluator of ``cfg`` on dataset ``name``, as a JSON string."""
-    parts = dict(
-        dataset=name,
-        pipeline=_test_time(cfg.test_dataloader.dataset.pipeline),
-        evaluator=_test_time(dict(cfg.test_evaluator)))
+    """The test-time model, pipeline and evaluator of ``cfg`` on dataset
+    ``name``, as a JSON string; without ``with_model``, neither the model
+    nor the pipeline's input size."""
+    pipeline = _test_time(cfg.test_dataloader.dataset.pipeline)
+    parts = dict(dataset=name, evaluator=_test_time(dict(cfg.test_evaluator)))
     if with_model:
         parts['model'] = _test_time(cfg.model.to_dict())
+    else:
+        pipeline = [{
+            k: v
+            for k, v in step.items() if k != 'input_size'
+        } for step in pipeline]
+    parts['pipeline'] = pipeline
     return json.dumps(parts, sort_keys=True, default=str)
 
 
 def _on_one_image():
     """The configs that run on one image: all but those whose test-time
-    signature is, per pipeline and evaluator, that of the config with the
-    shortest name (multi-scale tests never run on every image)."""
+    signature is, per pipeline (but its input size) and evaluator, that of
+    the config with the shortest name (multi-scale tests never run on every
+    image)."""
     every = {}
     for path in sorted(FOUND, key=lambda p: (len(osp.basename(p)), p)):
         name, cfg = FOUND[path]
@@ -195,7 +202,9 @@ def test_real_configs_were_found():
         assert path not in ON_ONE_IMAGE, path
     for path in ('configs/directpose/directpose-bbox_r50_fpn_8xb4-180k_coco-'
                  '800x800.py', 'configs/directpose/directpose_r50_fpn_8xb4-'
-                 '180k_coco-800x800_ms-test.py'):
+                 '180k_coco-800x800_ms-test.py',
+                 'configs/swahr/ae_higherhrnet-w48_8xb10-300e_coco-'
+                 '640x640.py'):
         assert path in ON_ONE_IMAGE, path
 
 

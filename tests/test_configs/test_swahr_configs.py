@@ -1,7 +1,8 @@
 """configs/swahr: every config builds its model with the switches its name
 says, the full-size ones carry the official SWAHR hyper-parameters, and the
-tiny synthetic config trains, validates and tests (flip and multi-scale)
-through the tools."""
+tiny synthetic config tests (flip and multi-scale) through tools/test.py
+(it trains and validates through tools/dist_train.sh in
+test_distributed.py)."""
 import glob
 import os.path as osp
 import subprocess
@@ -18,8 +19,6 @@ CONFIGS = sorted(
     for p in glob.glob(osp.join(REPO, 'configs', 'swahr', '*.py')))
 FULL_SIZE = [c for c in CONFIGS if 'higherhrnet-w' in c]
 TINY = [c for c in CONFIGS if 'synthetic' in c]
-SWAHR_TINY = ('configs/swahr/'
-              'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py')
 
 
 def load(path):
@@ -100,21 +99,14 @@ def run(args):
 
 
 @pytest.mark.slow
-def test_tiny_config_trains_and_tests_with_multiscale(synthetic_coco,
-                                                      tmp_path):
-    work_dir = str(tmp_path / 'train')
+def test_tiny_config_tests_with_multiscale(trained_swahr, synthetic_coco,
+                                           tmp_path):
+    """Multi-scale (0.5, 1, 2) and flip test of the tiny config's checkpoint
+    (its training and validation: test_distributed.py)."""
+    config, checkpoint = trained_swahr
     out = run([
-        sys.executable, 'tools/train.py', SWAHR_TINY, '--work-dir', work_dir,
-        '--cfg-options', *point_config_at(synthetic_coco, batch_size=4)
-    ])
-    for key in ('loss_kpt_higher', 'loss_pull', 'loss_push', 'coco/AP'):
-        assert key in out
-    # multi-scale (0.5, 1, 2) and flip test of the checkpoint
-    out = run([
-        sys.executable, 'tools/test.py', SWAHR_TINY,
-        osp.join(work_dir, 'epoch_1.pth'), '--work-dir',
-        str(tmp_path / 'test'), '--cfg-options',
-        *point_config_at(synthetic_coco),
+        sys.executable, 'tools/test.py', config, checkpoint, '--work-dir',
+        str(tmp_path), '--cfg-options', *point_config_at(synthetic_coco),
         'model.test_cfg.multiscale_test=True',
         'test_dataloader.dataset.pipeline.1.aug_scales=[0.5,2.0]'
     ])

@@ -13,12 +13,13 @@ import pytest
 from directpose.study import load_study, run_study
 from directpose.study.study import finished_result
 
+# the 128x128 tiny configs (the study code does not look at the size)
 METHODS = {
     'DirectPose':
     'configs/directpose/'
-    'directpose_r18-tiny_fpn_1xb8-40e_synthetic-coco-256x256.py',
+    'directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py',
     'RTMO':
-    'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-256x256.py',
+    'configs/rtmo/rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py',
     'SWAHR':
     'configs/swahr/'
     'swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py',

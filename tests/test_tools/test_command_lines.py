@@ -16,8 +16,8 @@ def run(args, cwd, **kwargs):
         args, cwd=cwd, capture_output=True, text=True, timeout=300, **kwargs)
 
 
+# compare.py --help: through run_study.sh below
 @pytest.mark.parametrize('tool, options', [
-    ('tools/compare.py', ['--only', '--work-dir', '--verbose']),
     ('tools/benchmark.py', ['--persons', '--batch-sizes', '--cfg-options']),
     ('tools/benchmark_training.py',
      ['--scenarios', 'before+busy', '--time-limit', '--cfg-options']),
@@ -47,7 +47,10 @@ def test_run_study_sets_up_then_passes_arguments_to_compare(
     proc = run(['bash', str(tools / 'run_study.sh'), '--help'], repo_root)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'set-up ran' in proc.stderr
+    assert proc.stdout.startswith('usage: ')  # compare.py's --help
     assert 'Compare pose estimation methods' in proc.stdout
+    for option in ('--only', '--work-dir', '--verbose'):
+        assert option in proc.stdout
 
 
 def test_compare_exits_1_on_a_failed_method_and_runs_only_those_named(

@@ -1,6 +1,7 @@
 """tools/convert_swahr_checkpoint.py: an official SWAHR (HigherHRNet-based)
 state dict, laid out as the official code saves it, into our SWAHR model."""
 import os.path as osp
+import runpy
 import subprocess
 import sys
 from collections import OrderedDict
@@ -215,14 +216,21 @@ def test_tool_converts_a_saved_official_checkpoint(swahr_tiny, repo_root,
     swahr_tiny.load_state_dict(state, strict=True)
 
 
-def test_tool_refuses_an_incomplete_conversion(swahr_tiny, repo_root,
-                                               tmp_path):
+def test_tool_refuses_an_incomplete_conversion(swahr_tiny, repo_root, tmp_path,
+                                               monkeypatch, capsys):
+    """In this process (the test above runs the tool as a program): the
+    same main() and arguments, without a second start-up."""
     official = random_state(official_layout(swahr_tiny, with_scale=False))
     src = tmp_path / 'higherhrnet.pth'
     torch.save(official, src)
     dst = tmp_path / 'converted.pth'
-    proc = run_tool(repo_root, str(src), str(dst), '--config', SWAHR_TINY)
-    assert proc.returncode != 0
-    assert 'missing (left as built)' in proc.stdout
-    assert 'nothing written' in proc.stderr
+    script = osp.join(repo_root, 'tools', 'convert_swahr_checkpoint.py')
+    monkeypatch.chdir(repo_root)
+    monkeypatch.setattr(
+        sys, 'argv',
+        [script, str(src), str(dst), '--config', SWAHR_TINY])
+    with pytest.raises(SystemExit) as info:
+        runpy.run_path(script, run_name='__main__')
+    assert 'nothing written' in str(info.value.code)
+    assert 'missing (left as built)' in capsys.readouterr().out
     assert not dst.exists()

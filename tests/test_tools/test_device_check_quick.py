@@ -1,6 +1,12 @@
 """tools/device_check.py --device cpu --quick, as CI runs it: every method
 trains (fp32 and fp16 autocast), evaluates, is timed, and the report says
-so."""
+so.
+
+DirectPose-DCC is left out here (the tool runs it by default): its tiny
+config, at 256x256, would take a third of the test's time through the same
+code of the tool as DirectPose's. Its head trains and predicts under
+autocast in test_directpose_head.py, and its tiny config trains and
+evaluates in test_custom_keypoints.py."""
 import json
 import math
 import subprocess
@@ -8,7 +14,7 @@ import sys
 
 import pytest
 
-METHODS = ('DirectPose', 'DirectPose-DCC', 'RTMO', 'SWAHR')
+METHODS = ('DirectPose', 'RTMO', 'SWAHR')
 
 
 @pytest.fixture(scope='module')
@@ -17,7 +23,7 @@ def quick_run(tmp_path_factory, repo_root):
     proc = subprocess.run([
         sys.executable, 'tools/device_check.py', '--device', 'cpu', '--quick',
         '--out-dir',
-        str(out)
+        str(out), '--methods', *METHODS
     ],
                           cwd=repo_root,
                           capture_output=True,

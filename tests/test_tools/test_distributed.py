@@ -1,10 +1,9 @@
 """Several processes on CPU (gloo): tools/dist_train.sh trains each method's
-synthetic config, and tools/dist_test.sh gathers the predictions of both
-processes into the same results and metrics as one process.
-
-(RTMO's tiny config is trained with two processes in test_train_test.py.)
-"""
+synthetic config (RTMO's through tools/slurm_train.sh), and tools/test.py
+evaluates and writes metrics, which tools/dist_test.sh gathers from both
+processes into the same results and metrics as one process."""
 import json
+import math
 import os
 import pickle
 import socket
@@ -62,6 +61,9 @@ def test_dist_train_two_processes(method, repo_root, synthetic_coco, tmp_path):
     assert 'Epoch(train) [1][2/2]' in out
     assert 'coco/AP' in out  # validated with both processes
     assert (tmp_path / 'epoch_1.pth').is_file()
+    if method == 'swahr':  # its loss terms (the tiny configs' one training)
+        for key in ('loss_kpt_higher', 'loss_pull', 'loss_push'):
+            assert key in out
 
 
 FAKE_SRUN = r"""#!/usr/bin/env bash
@@ -159,11 +161,17 @@ def _test(procs, checkpoint, out_dir, opts, repo_root):
 
 
 @pytest.mark.slow
-def test_dist_test_gathers_the_same_results_as_one_process(
+def test_test_tool_and_dist_test_give_the_same_results_and_metrics(
         rtmo_checkpoint, repo_root, synthetic_coco, tmp_path):
     # keep every candidate: an untrained model scores low
     opts = point_config_at(synthetic_coco) + ['model.test_cfg.score_thr=0']
-    first, _ = _test(1, rtmo_checkpoint, tmp_path / 'first', opts, repo_root)
+    first, metrics = _test(1, rtmo_checkpoint, tmp_path / 'first', opts,
+                           repo_root)
+    assert len(first) == 4  # every validation image
+    assert all(math.isfinite(metrics[k]) for k in ('coco/AP', 'coco/AR'))
+    # against ground truth made of each image's best prediction, the
+    # metrics written are those of a model that finds them: a floor that
+    # outputs of other weights or a broken evaluation do not reach
     pseudo = tmp_path / 'pseudo_val.json'
     pseudo_ground_truth(first, f'{synthetic_coco}/annotations/val.json',
                         pseudo)
@@ -176,6 +184,7 @@ def test_dist_test_gathers_the_same_results_as_one_process(
     multi, multi_metrics = _test(2, rtmo_checkpoint, tmp_path / '2proc', opts,
                                  repo_root)
     assert 0.1 < single_metrics['coco/AP'] <= 1
+    assert single_metrics['coco/AR'] > 0.1
     assert multi_metrics == pytest.approx(single_metrics, abs=1e-9)
     # all 4 validation images, each once, in the same order
     assert len(single) == 4

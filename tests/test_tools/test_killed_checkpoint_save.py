@@ -1,7 +1,8 @@
 """A run killed while it saves a checkpoint (``max_keep_ckpts=1``, so the
 save also removes the previous one) can be resumed, by ``tools/train.py
---resume`` and by a study run again: the previous checkpoint is removed only
-after the new one and ``last_checkpoint`` are written."""
+--resume`` (killed after the new file is written) and by a study run again
+(killed before): the previous checkpoint is removed only after the new one
+and ``last_checkpoint`` are written."""
 import json
 import os
 import subprocess
@@ -63,10 +64,16 @@ def _only_the_second_checkpoint_is_left(work_dir):
     assert sorted(p.name for p in work_dir.glob('*.pth')) == ['epoch_2.pth']
 
 
+def _left_by_the_kill(work_dir, written):
+    """epoch_1.pth, named by last_checkpoint, and epoch_2.pth if the kill
+    came after its write."""
+    last = (work_dir / 'last_checkpoint').read_text()
+    assert last.endswith('epoch_1.pth') and os.path.isfile(last)
+    assert (work_dir / 'epoch_2.pth').exists() == written
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize('when', ['before-write', 'after-write'])
-def test_train_killed_in_a_save_resumes(synthetic_coco, repo_root, tmp_path,
-                                        when):
+def test_train_killed_in_a_save_resumes(synthetic_coco, repo_root, tmp_path):
     work_dir = tmp_path / 'work'
     cmd = [
         'tools/train.py', CONFIG, '--work-dir',
@@ -75,11 +82,9 @@ def test_train_killed_in_a_save_resumes(synthetic_coco, repo_root, tmp_path,
         *point_config_at(synthetic_coco, batch_size=4, max_epochs=2),
         'train_dataloader.dataset.indices=4'
     ]
-    killed = _run(cmd, repo_root, tmp_path, kill_save=when)
+    killed = _run(cmd, repo_root, tmp_path, kill_save='after-write')
     assert killed.returncode == 137, killed.stderr[-3000:]
-    last = (work_dir / 'last_checkpoint').read_text()
-    assert last.endswith('epoch_1.pth') and os.path.isfile(last)
-    assert (work_dir / 'epoch_2.pth').exists() == (when == 'after-write')
+    _left_by_the_kill(work_dir, written=True)
 
     cmd.insert(cmd.index('--cfg-options'), '--resume')
     resumed = _run(cmd, repo_root, tmp_path)
@@ -114,6 +119,7 @@ def test_study_killed_in_a_save_resumes(synthetic_coco, repo_root, tmp_path):
     assert killed.returncode == 1, killed.stderr[-3000:]
     assert 'exit code 137' in killed.stderr
     assert 'RTMO** failed' in (work_dir / 'results.md').read_text()
+    _left_by_the_kill(work_dir / 'RTMO', written=False)
 
     again = _run(cmd, repo_root, tmp_path)
     assert again.returncode == 0, again.stderr[-3000:]

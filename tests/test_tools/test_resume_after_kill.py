@@ -1,5 +1,6 @@
 """Training killed (SIGKILL) in the middle of an epoch and resumed with
-``--resume`` ends with the same weights as a run that was never stopped."""
+``--resume`` ends with the same weights as a run that was never stopped (and
+keeps the user's OMP_NUM_THREADS)."""
 import os
 import signal
 import subprocess
@@ -81,7 +82,11 @@ def test_killed_and_resumed_run_ends_with_the_same_weights(
         text=True,
         timeout=600)
     assert resumed.returncode == 0, resumed.stdout[-3000:]
-    assert 'resumed epoch: 1' in resumed.stdout + resumed.stderr
+    log = resumed.stdout + resumed.stderr
+    assert 'resumed epoch: 1' in log
+    if not torch.cuda.is_available():  # the user's thread count wins
+        assert 'CPU threads: 1 of ' in log
+        assert '(set by OMP_NUM_THREADS)' in log
     assert uninterrupted.wait(timeout=600) == 0
 
     expected = _final_weights(tmp_path / 'a')

@@ -262,7 +262,7 @@ def test_overfits_a_handful_of_synthetic_images(synthetic_coco, repo_root,
     optimizer = torch.optim.Adam(model.parameters(), lr=2e-3)
     model.train()
     history = []
-    for _ in range(150):
+    for _ in range(130):  # min OKS 0.87 at 70, 0.94 at 120, 0.97 at 130
         losses = model.loss(data['inputs'], data['data_samples'])
         loss = sum(losses.values())
         optimizer.zero_grad()

@@ -232,10 +232,12 @@ def test_directpose(flip, aug_scales, repo_root, shared_data, painted,
 SWAHR = 'configs/swahr/swahr_higherhrnet-w32_4xb20-300e_coco-512x512.py'
 
 
-def gaussian(shape, u, v, sigma=2.0):
-    """A peak-1 Gaussian at index-space (u, v) on an (h, w) map."""
-    ys, xs = np.mgrid[:shape[0], :shape[1]]
-    return np.exp(-((xs - u)**2 + (ys - v)**2) / (2 * sigma**2))
+def gaussians(shape, u, v, sigma=2.0):
+    """Peak-1 Gaussians at index-space (u[i], v[i]) on an (h, w) map:
+    (N, h, w), each the outer product of its 1-D factors."""
+    across = np.exp(-(np.arange(shape[1]) - u[:, None])**2 / (2 * sigma**2))
+    down = np.exp(-(np.arange(shape[0]) - v[:, None])**2 / (2 * sigma**2))
+    return down[:, :, None] * across[:, None, :]
 
 
 def swahr_network(num_scales):
@@ -252,10 +254,8 @@ def swahr_network(num_scales):
         for i in range(b):
             xy, _, persons = oracle.persons(inputs[i], i)
             for k in range(head.num_keypoints):
-                peaks = np.stack([
-                    gaussian(shape, x / 2 - 0.5, y / 2 - 0.5)
-                    for x, y in xy[:, k]
-                ])
+                peaks = gaussians(shape, xy[:, k, 0] / 2 - 0.5,
+                                  xy[:, k, 1] / 2 - 0.5)
                 shown = (persons % num_scales == scale)[:, None, None]
                 heatmaps[i, k] = (peaks * shown).max(0)
                 tags[i, k] = 2.0 * persons[peaks.argmax(0)]
