@@ -24,6 +24,11 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
 test_dataloader = val_dataloader
 
+# HybridEncoder still computes its stride-32 output (the bottom-up path's
+# last downsample conv and CSP block), which strides 8/16 leave out: DDP must
+# expect parameters without gradients
+find_unused_parameters = True
+
 model = dict(
     init_cfg=None,
     data_preprocessor=dict(
