@@ -5,6 +5,7 @@ The tests import the package of the checkout they are in, and so do the
 tools they start, even when the environment's editable install points at
 another checkout (a git worktree sharing a virtual environment)."""
 import copy
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -36,6 +37,17 @@ SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 @pytest.fixture(scope='session')
 def repo_root():
     return REPO_ROOT
+
+
+def load_script(repo_root, path):
+    """The command-line script ``path`` (tools/, demo/) as a module, its
+    ``__main__`` block not run: its functions, ``main()`` included, run in
+    the test's process (no second interpreter start-up)."""
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(path))[0], osp.join(repo_root, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope='session')

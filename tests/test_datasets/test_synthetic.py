@@ -2,13 +2,13 @@
 import json
 import os
 import os.path as osp
-import runpy
 import subprocess
 import sys
 from itertools import combinations
 
 import numpy as np
 import pytest
+from conftest import load_script
 
 from directpose.datasets.synthetic import (SYNTHETIC_PRESETS,
                                            make_synthetic_dataset,
@@ -440,7 +440,7 @@ def test_cli(tmp_path, repo_root, monkeypatch, capsys):
     # the second run in this process (the first showed the script runs as
     # a program): the same main() and arguments, without a second start-up
     monkeypatch.setattr(sys, 'argv', command[1:])
-    runpy.run_path(command[1], run_name='__main__')
+    load_script(repo_root, 'tools/dataset/make_synthetic.py').main()
     assert 'untouched' in capsys.readouterr().out
     assert _files(out) == before
     assert mtimes == {

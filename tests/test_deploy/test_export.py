@@ -1,14 +1,13 @@
 """Bad input to the export stops with a message that names it, and a failed
 export leaves no half-written file (tools/deploy/export_onnx.py and
 directpose.deploy.export_onnx)."""
-import importlib.util
 import os
 import os.path as osp
 
 import onnx
 import pytest
 import torch
-from conftest import TINY_RTMO, TINY_SWAHR, save_initial_weights
+from conftest import TINY_RTMO, TINY_SWAHR, load_script, save_initial_weights
 
 from directpose.deploy import ONNX_EXPORTERS, ExportError, export_onnx
 
@@ -24,11 +23,7 @@ def rtmo(tmp_path_factory, repo_root):
 
 @pytest.fixture(scope='module')
 def tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'export_onnx_tool', osp.join(repo_root, 'tools/deploy/export_onnx.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(repo_root, 'tools/deploy/export_onnx.py')
 
 
 def test_the_heads_with_an_exporter():

@@ -2,11 +2,11 @@
 value of the wrong type a ConfigError naming it, in every tool that takes
 the option (not a traceback or a late TypeError)."""
 import argparse
-import importlib.util
 import os.path as osp
 import sys
 
 import pytest
+from conftest import load_script
 from mmengine.config import Config
 
 from directpose.engine import (ConfigError, add_cfg_options_argument,
@@ -75,10 +75,7 @@ TINY = ('configs/directpose/'
 
 
 def run_tool(repo_root, tool, monkeypatch, *options):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(tool))[0], osp.join(repo_root, tool))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script(repo_root, tool)
     monkeypatch.chdir(repo_root)
     monkeypatch.setattr(
         sys, 'argv', [tool, TINY, *TOOLS[tool], '--cfg-options', *options])

@@ -2,13 +2,12 @@
 fix."""
 import argparse
 import glob
-import importlib.util
 import json
 import os.path as osp
 import sys
 
 import pytest
-from conftest import REPO_ROOT, point_config_at
+from conftest import REPO_ROOT, load_script, point_config_at
 from mmengine.config import Config, DictAction
 
 from directpose.engine import build_runner, load_config
@@ -218,10 +217,7 @@ def test_testing_on_an_image_list_says_to_use_submit(synthetic_coco,
 
 def test_test_tool_stops_on_an_image_list(repo_root, synthetic_coco,
                                           image_list, monkeypatch):
-    spec = importlib.util.spec_from_file_location(
-        'test_tool', osp.join(repo_root, 'tools/test.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_script(repo_root, 'tools/test.py')
     monkeypatch.chdir(repo_root)
     monkeypatch.setattr(sys, 'argv', [
         'test.py', DIRECTPOSE, 'unused.pth', '--cfg-options',

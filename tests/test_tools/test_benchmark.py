@@ -1,24 +1,19 @@
 """tools/benchmark.py times PyTorch and ONNX Runtime side by side on the
 same scenes, and says which models cannot be exported."""
-import importlib.util
 import json
 import os.path as osp
 import sys
 
 import pytest
 import torch
-from conftest import TINY_RTMO
+from conftest import TINY_RTMO, load_script
 
 from directpose.benchmark import ONNX_STAGES, STAGES
 
 
 @pytest.fixture(scope='module')
 def tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_tool', osp.join(repo_root, 'tools/benchmark.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(repo_root, 'tools/benchmark.py')
 
 
 def test_backends_side_by_side(tool, repo_root, tmp_path, monkeypatch, capsys):

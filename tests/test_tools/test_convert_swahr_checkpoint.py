@@ -1,7 +1,6 @@
 """tools/convert_swahr_checkpoint.py: an official SWAHR (HigherHRNet-based)
 state dict, laid out as the official code saves it, into our SWAHR model."""
 import os.path as osp
-import runpy
 import subprocess
 import sys
 from collections import OrderedDict
@@ -9,6 +8,7 @@ from collections import OrderedDict
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import load_script
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
@@ -224,13 +224,15 @@ def test_tool_refuses_an_incomplete_conversion(swahr_tiny, repo_root, tmp_path,
     src = tmp_path / 'higherhrnet.pth'
     torch.save(official, src)
     dst = tmp_path / 'converted.pth'
-    script = osp.join(repo_root, 'tools', 'convert_swahr_checkpoint.py')
+    tool = load_script(repo_root, 'tools/convert_swahr_checkpoint.py')
     monkeypatch.chdir(repo_root)
-    monkeypatch.setattr(
-        sys, 'argv',
-        [script, str(src), str(dst), '--config', SWAHR_TINY])
+    monkeypatch.setattr(sys, 'argv', [
+        'tools/convert_swahr_checkpoint.py',
+        str(src),
+        str(dst), '--config', SWAHR_TINY
+    ])
     with pytest.raises(SystemExit) as info:
-        runpy.run_path(script, run_name='__main__')
+        tool.main()
     assert 'nothing written' in str(info.value.code)
     assert 'missing (left as built)' in capsys.readouterr().out
     assert not dst.exists()

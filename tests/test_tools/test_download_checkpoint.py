@@ -1,12 +1,12 @@
 """tools/download_checkpoint.py: by URL or model-zoo name into the cache,
 printing the verified path; clear errors; the model-zoo listing."""
 import hashlib
-import importlib.util
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
+from conftest import load_script
 
 from directpose.utils import cached_path
 
@@ -16,11 +16,7 @@ SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 @pytest.fixture
 def tool(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'download_tool', osp.join(repo_root, 'tools/download_checkpoint.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(repo_root, 'tools/download_checkpoint.py')
 
 
 def call(tool, monkeypatch, capsys, *args):

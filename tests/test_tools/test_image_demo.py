@@ -1,7 +1,6 @@
 """demo/image_demo.py draws each method's predictions on an image (no
 display), and draw_predictions draws skeletons and person scores."""
 import glob
-import importlib.util
 import json
 import os.path as osp
 import shutil
@@ -12,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from conftest import TINY_RTMO, save_initial_weights
+from conftest import TINY_RTMO, load_script, save_initial_weights
 from mmengine.config import Config
 from mmengine.structures import InstanceData
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -37,11 +36,7 @@ TINY_CONFIGS = {
 
 @pytest.fixture(scope='module')
 def demo(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'image_demo', osp.join(repo_root, 'demo/image_demo.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(repo_root, 'demo/image_demo.py')
 
 
 # settings under which untrained weights still predict persons (no person

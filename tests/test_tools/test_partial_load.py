@@ -2,7 +2,6 @@
 checkpoint of another model (a tiny SWAHR one for a DirectPose config),
 naming it and its first unfit keys, and use it with --allow-partial-load."""
 import glob
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -10,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import point_config_at
+from conftest import load_script, point_config_at
 from mmengine.config import Config
 from mmpose.registry import MODELS
 
@@ -30,14 +29,6 @@ def swahr_checkpoint(repo_root, tmp_path_factory):
     path = tmp_path_factory.mktemp('ckpt') / 'swahr_tiny.pth'
     torch.save({'state_dict': model.state_dict()}, path)
     return str(path)
-
-
-def load_script(repo_root, path):
-    spec = importlib.util.spec_from_file_location(
-        osp.splitext(osp.basename(path))[0], osp.join(repo_root, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_names_the_mismatch(message, checkpoint):

@@ -1,7 +1,6 @@
 """tools/submit.py: a COCO test-dev submission (checked results JSON + zip),
 local evaluation of a test set's results file, the ground-truth check in
 COCO and CrowdPose modes, and a clear stop on bad predictions."""
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -11,6 +10,7 @@ import zipfile
 
 import pytest
 import torch
+from conftest import load_script
 from mmengine.config import Config
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import MODELS
@@ -61,11 +61,7 @@ def image_list(synthetic_coco, tmp_path_factory):
 
 @pytest.fixture
 def submit_module(repo_root):
-    spec = importlib.util.spec_from_file_location(
-        'submit_tool', osp.join(repo_root, 'tools/submit.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(repo_root, 'tools/submit.py')
 
 
 def submit(module, repo_root, monkeypatch, capsys, *args):
