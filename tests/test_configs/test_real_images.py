@@ -94,13 +94,9 @@ def _on_one_image():
         name, cfg = FOUND[path]
         if not is_multiscale(cfg):
             every.setdefault(
-                signature(cfg, name, with_model=False), signature(cfg, name))
+                signature(cfg, name, with_model=False), SIGNATURES[path])
     full = set(every.values())
-    return {
-        path
-        for path, (name, cfg) in FOUND.items()
-        if signature(cfg, name) not in full
-    }
+    return {path for path in FOUND if SIGNATURES[path] not in full}
 
 
 def at_zero_thresholds(cfg):
@@ -178,6 +174,11 @@ def run_test(path, name, shared_data, work_dir):
     return metrics, collect.samples
 
 
+# each config's test-time signature, the key of the runs it shares
+SIGNATURES = {
+    path: signature(cfg, name)
+    for path, (name, cfg) in FOUND.items()
+}
 ON_ONE_IMAGE = _on_one_image()
 
 
@@ -213,7 +214,7 @@ def test_real_configs_were_found():
 def test_config_tests_on_the_real_images(path, runs, shared_data,
                                          tmp_path_factory):
     name = REAL_CONFIGS[path]
-    key = signature(FOUND[path][1], name)
+    key = SIGNATURES[path]
     if key not in runs:
         work_dir = str(tmp_path_factory.mktemp(osp.basename(path)[:-3]))
         runs[key] = run_test(path, name, shared_data, work_dir)
