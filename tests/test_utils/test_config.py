@@ -5,7 +5,8 @@ from mmengine.config import Config, ConfigDict
 from directpose.utils.config import (crowdpose_dataset, ending_at,
                                      inherited_pipelines, project_hooks,
                                      synthetic_data, with_args,
-                                     with_transform_args)
+                                     with_transform_args,
+                                     without_random_geometry)
 
 PIPELINE = [
     dict(type='LoadImage'),
@@ -58,6 +59,38 @@ def test_with_transform_args_sets_arguments_of_one_type():
     assert new[:3] + new[4:] == PIPELINE[:3] + PIPELINE[4:]
     with pytest.raises(ValueError, match='no BottomupPyramidResize'):
         with_transform_args(PIPELINE, 'BottomupPyramidResize', aug_scales=[])
+
+
+@pytest.mark.parametrize('mode', ['affine', 'affine_udp'])
+def test_without_random_geometry_maps_an_input_sized_image_to_itself(mode):
+    import numpy as np
+    from mmpose.registry import TRANSFORMS
+    pipeline = [
+        dict(
+            type='BottomupRandomAffine',
+            input_size=(160, 160),
+            shift_factor=0.2,
+            rotate_factor=30,
+            scale_factor=(0.75, 1.5),
+            transform_mode=mode)
+    ]
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 255, (160, 160, 3), dtype=np.uint8)
+    keypoints = rng.uniform(10, 150, (3, 17, 2)).astype(np.float32)
+    fixed = TRANSFORMS.build(without_random_geometry(pipeline)[0])
+    outs = [
+        fixed(dict(img=img.copy(), img_shape=(160, 160), keypoints=keypoints))
+        for _ in range(5)
+    ]
+    for out in outs:  # every draw is the same map, the identity up to UDP's
+        # (size - 1) / size scaling about the centre (half a pixel at edges)
+        np.testing.assert_array_equal(out['keypoints'], outs[0]['keypoints'])
+        np.testing.assert_array_equal(out['img'], outs[0]['img'])
+        np.testing.assert_allclose(out['keypoints'], keypoints, atol=0.5)
+    # the original does move them (so the identity above is the helper's)
+    moved = TRANSFORMS.build(pipeline[0])(
+        dict(img=img.copy(), img_shape=(160, 160), keypoints=keypoints))
+    assert np.abs(moved['keypoints'] - keypoints).max() > 1
 
 
 def test_crowdpose_dataset():

@@ -54,6 +54,20 @@ def with_transform_args(pipeline: List[dict], transform: str,
     return [dict(t, **args) if t['type'] == transform else t for t in pipeline]
 
 
+def without_random_geometry(pipeline: List[dict]) -> List[dict]:
+    """``pipeline`` with its ``BottomupRandomAffine`` drawing no random
+    shift, rotation or scale (it still maps the image to the input size; the
+    flip and any other augmentation stay): for schedules of a few epochs, in
+    which the random geometry slows learning more than it guards against
+    over-fitting."""
+    return with_transform_args(
+        pipeline,
+        'BottomupRandomAffine',
+        shift_factor=0.,
+        rotate_factor=0.,
+        scale_factor=(1., 1.))
+
+
 def crowdpose_dataset(split: str, data_root: str) -> dict:
     """The ``split`` ('trainval', 'test') of CrowdPose as every CrowdPose
     config here reads it: ``{data_root}/annotations/mmpose_crowdpose_{split}
