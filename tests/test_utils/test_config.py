@@ -1,6 +1,8 @@
 """directpose.utils.config: the code the configs share."""
+import numpy as np
 import pytest
 from mmengine.config import Config, ConfigDict
+from mmpose.registry import TRANSFORMS
 
 from directpose.utils.config import (crowdpose_dataset, ending_at,
                                      inherited_pipelines, project_hooks,
@@ -63,8 +65,6 @@ def test_with_transform_args_sets_arguments_of_one_type():
 
 @pytest.mark.parametrize('mode', ['affine', 'affine_udp'])
 def test_without_random_geometry_maps_an_input_sized_image_to_itself(mode):
-    import numpy as np
-    from mmpose.registry import TRANSFORMS
     pipeline = [
         dict(
             type='BottomupRandomAffine',
