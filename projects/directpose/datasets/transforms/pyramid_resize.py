@@ -1,6 +1,7 @@
 """Image pyramids whose levels are exact rescalings of each other."""
-from typing import Tuple
+from typing import Dict, Tuple
 
+import numpy as np
 from mmpose.datasets.transforms import BottomupResize
 from mmpose.registry import TRANSFORMS
 
@@ -19,8 +20,34 @@ class BottomupPyramidResize(BottomupResize):
     image. As the official HigherHRNet code, this transform rounds the
     canvas at the smallest scale only and scales it (and the resized image
     in it) by ``s / s_min`` for every scale ``s``. Without ``aug_scales`` it
-    is :class:`BottomupResize`.
+    resizes as :class:`BottomupResize`.
+
+    With ``use_udp``, ``input_center`` and ``input_scale`` also map the
+    input back to the image exactly. UDP's warp takes the image's extent
+    ``[-0.5, w - 0.5]`` (pixel indices) to the input's pixel centres ``[0,
+    w' - 1]``: ``x' = (w' - 1) / w * (x + 0.5)``. :class:`BottomupResize`
+    stores centre ``(w - 1) / 2`` and scale ``w``, which
+    ``BottomupPoseEstimator.add_pred_to_datasample`` turns into ``x = x' *
+    w / W - 0.5`` (``W`` the padded input width): without padding every
+    keypoint lands ``0.5 + x' / (w' - 1)`` pixels short (0.5 to 1.5), with
+    padding (``expand``) up to the padding's width. Here ``input_scale = W
+    * w / (w' - 1)`` and ``input_center = input_scale / 2 - 0.5``, so the
+    same formula gives ``x = x' * w / (w' - 1) - 0.5``, the warp's
+    inverse. (The tiny SWAHR on synthetic-coco ``crowd``: AP 0.174 -> 0.204
+    with the same checkpoint.)
     """
+
+    def transform(self, results: Dict) -> Dict:
+        results = super().transform(results)
+        if self.use_udp:
+            img_h, img_w = results['ori_shape']
+            actual, padded = self._get_input_size((img_w, img_h),
+                                                  self.input_size)
+            scale = (np.array(padded, dtype=np.float64) * (img_w, img_h) /
+                     (np.array(actual, dtype=np.float64) - 1))
+            results['input_scale'] = scale.astype(np.float32)
+            results['input_center'] = (scale / 2 - 0.5).astype(np.float32)
+        return results
 
     def _get_input_size(self, img_size: Tuple[int, int],
                         input_size: Tuple[int, int]) -> Tuple:
