@@ -18,8 +18,9 @@ from directpose.datasets.synthetic.figure import (EYE_COLOUR, draw_figure,
                                                   make_figure)
 from directpose.datasets.synthetic.keypoints import COCO_SCHEME
 from directpose.datasets.synthetic.pose import LimbPose, Pose, sample_shape
-from directpose.datasets.synthetic.scene import (MIN_AREA, annotate_scene,
-                                                 compose_scene)
+from directpose.datasets.synthetic.scene import (MIN_AREA, Scene,
+                                                 annotate_figure,
+                                                 annotate_scene, compose_scene)
 from directpose.datasets.synthetic.writer import crowd_index, render_image
 
 COCO_NAMES = [
@@ -142,13 +143,14 @@ def _check_annotation(ann, width, height):
     assert ann['iscrowd'] == 0 and ann['category_id'] == 1
     assert set(kpts[:, 2]) <= {0, 1, 2}
     assert (kpts[~labelled, :2] == 0).all()
+    # pixel indices: within [-0.5, size - 0.5)
     xy = kpts[labelled, :2]
-    assert (xy >= 0).all() and (xy[:, 0] < width).all()
-    assert (xy[:, 1] < height).all()
+    assert (xy >= -0.5).all() and (xy[:, 0] < width - 0.5).all()
+    assert (xy[:, 1] < height - 0.5).all()
     x, y, w, h = ann['bbox']
     assert x >= 0 and y >= 0 and x + w <= width and y + h <= height
     assert MIN_AREA <= ann['area'] <= w * h
-    seen = kpts[kpts[:, 2] == 2, :2]
+    seen = kpts[kpts[:, 2] == 2, :2] + 0.5  # pixel i covers [i, i + 1)
     assert ((seen[:, 0] >= x) & (seen[:, 0] < x + w)).all()
     assert ((seen[:, 1] >= y) & (seen[:, 1] < y + h)).all()
 
@@ -182,7 +184,8 @@ def test_bbox_area_and_occlusion_match_masks(standard_coco):
             assert ann['bbox'] == _tight_box(mask)
             kpts = _kpts(ann)
             for x, y, v in kpts[kpts[:, 2] > 0]:
-                owner = scene.owner[int(y), int(x)]
+                # pixel indices: the nearest pixel centre
+                owner = scene.owner[int(round(y)), int(round(x))]
                 # 2: the person's own pixel; 1: a person drawn later
                 assert owner == draw_index if v == 2 else owner > draw_index
 
@@ -196,7 +199,7 @@ def test_render_scene_masks():
         _check_annotation(ann, 200, 160)
         assert ann['area'] == mask.sum()
         assert ann['bbox'] == _tight_box(mask)
-        seen = _kpts(ann)[_kpts(ann)[:, 2] == 2, :2].astype(int)
+        seen = np.round(_kpts(ann)[_kpts(ann)[:, 2] == 2, :2]).astype(int)
         assert mask[seen[:, 1], seen[:, 0]].all()
 
 
@@ -320,6 +323,39 @@ def test_left_limbs_lighter(back_view):
     assert (tuple(eye) == EYE_COLOUR) != back_view
 
 
+def _eye_centroids(image, keypoints):
+    """Centroid (pixel indices) of the eye-coloured pixels within 4 px of
+    each of ``keypoints`` (N, 2)."""
+    ys, xs = np.nonzero((image == EYE_COLOUR).all(axis=2))
+    points = np.stack([xs, ys], axis=1).astype(float)
+    return np.array([
+        points[np.abs(points - k).max(axis=1) <= 4].mean(axis=0)
+        for k in keypoints
+    ])
+
+
+def test_keypoints_are_pixel_indices():
+    """The written keypoints put pixel i's centre at i, as COCO's and as
+    mmpose's transforms take them: the eyes, discs drawn around their
+    keypoints, have their pixels' centroid at the keypoint, also after
+    mmpose's horizontal flip (x -> w - 1 - x) of image and keypoints.
+    Written at pixel centre + 0.5 (the figure's continuous coordinates),
+    they were half a pixel off, and a flipped one 1.5 pixels."""
+    from mmpose.structures.keypoint import flip_keypoints
+    fig = _figure(False, stature=320.0).moved(np.array([20.3, 100.6]))
+    image = np.zeros((240, 200, 3), np.uint8)
+    owner = np.full((240, 200), -1, np.int16)
+    draw_figure(image, owner, 0, fig)
+    ann = annotate_figure(Scene(image, owner, [fig]), 0, COCO_SCHEME)
+    eyes = _kpts(ann)[[1, 2], :2]
+    assert fig.head_radius * 0.14 >= 3  # eyes large enough to centre
+    np.testing.assert_allclose(_eye_centroids(image, eyes), eyes, atol=0.15)
+    flipped, _ = flip_keypoints(eyes[None], np.ones((1, 2)), (200, 240),
+                                [1, 0])
+    np.testing.assert_allclose(
+        _eye_centroids(image[:, ::-1], flipped[0]), flipped[0], atol=0.15)
+
+
 def test_left_lighter_in_random_scenes():
     """Over random single persons, the left forearm is brighter."""
     preset = SYNTHETIC_PRESETS['easy']
@@ -416,6 +452,16 @@ def test_incomplete_dataset_is_regenerated(tmp_path):
     with pytest.warns(UserWarning, match='force=True'):
         make_synthetic_dataset(root, num_train=3, num_val=2, seed=1)
     assert _files(root) == before
+    # a dataset written with keypoints at pixel centre + 0.5 (before they
+    # were pixel indices) is reported, not silently reused
+    path = osp.join(root, 'annotations', 'train.json')
+    with open(path) as f:
+        content = json.load(f)
+    del content['info']['keypoints']
+    with open(path, 'w') as f:
+        json.dump(content, f)
+    with pytest.warns(UserWarning, match="'keypoints': None"):
+        make_synthetic_dataset(root, num_train=3, num_val=2)
 
 
 def test_cli(tmp_path, repo_root, monkeypatch, capsys):

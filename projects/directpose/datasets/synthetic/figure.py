@@ -8,7 +8,8 @@ the person faces the camera and is shifted toward the side the head turns
 to, and from the back the head is covered by hair.
 
 Coordinates are continuous pixel coordinates: pixel ``(i, j)`` covers
-``[i, i + 1) x [j, j + 1)``, as in COCO.
+``[i, i + 1) x [j, j + 1)``, as COCO's boxes and segments (the written
+keypoints are pixel indices, see :func:`.scene.annotate_figure`).
 """
 from dataclasses import dataclass, replace
 from typing import Dict, Iterable, Sequence, Tuple

@@ -156,7 +156,15 @@ def annotate_figure(scene: Scene, index: int,
     ``image_id``), or None if too little of it is visible.
 
     ``bbox`` is the tight ``[x, y, w, h]`` box of the figure's visible
-    pixels and ``area`` their number.
+    pixels and ``area`` their number, in the figure's continuous
+    coordinates (pixel ``i`` covers ``[i, i + 1)``), as COCO's boxes.
+    ``keypoints`` are pixel indices (pixel ``i``'s centre at ``i``: the
+    joints less 0.5), as COCO's keypoints (integer pixels clicked by the
+    annotators) and as mmpose's transforms take them: a horizontal flip
+    maps ``x`` to ``w - 1 - x``, UDP's warps centre an image at ``(w - 1) /
+    2``. Written at the joints themselves, every flipped training sample
+    had its keypoints a pixel beside the figure's, and the trained models
+    predicted ~0.5 px off.
     """
     ys, xs = np.nonzero(scene.owner == index)
     kpts = keypoint_triplets(scene, index, scheme)
@@ -167,6 +175,8 @@ def annotate_figure(scene: Scene, index: int,
     box_w, box_h = int(xs.max()) + 1 - x0, int(ys.max()) + 1 - y0
     keypoints = []
     for x, y, v in kpts:
+        if v > 0:  # pixel indices (see the docstring)
+            x, y = x - 0.5, y - 0.5
         keypoints += [round(float(x), 2), round(float(y), 2), int(v)]
     return dict(
         category_id=1,

@@ -31,6 +31,10 @@ SPLITS = ('train', 'val')
 FIRST_IMAGE_ID = dict(train=1, val=1_000_001)
 ANN_IDS_PER_IMAGE = 1000  # annotation id = image id * 1000 + draw index + 1
 JPEG_QUALITY = 95
+# How the annotation files place keypoints, recorded in their ``info``: a
+# dataset written before (at pixel centre + 0.5) is reported as made
+# otherwise (see :func:`.scene.annotate_figure`).
+KEYPOINT_CONVENTION = 'pixel indices'
 
 
 def _write_atomic(path: str, data: bytes) -> None:
@@ -116,7 +120,8 @@ def _write_split(out_dir: str, preset: SyntheticPreset, scheme: KeypointScheme,
         preset=preset.name,
         format=scheme.name,
         seed=seed,
-        split=split)
+        split=split,
+        keypoints=KEYPOINT_CONVENTION)
     return dict(
         info=info,
         licenses=[],
@@ -212,7 +217,11 @@ def make_synthetic_dataset(out_dir: str,
         raise ValueError(f'at most {FIRST_IMAGE_ID["val"] - 1} train images')
     paths = _paths(out_dir)
     if not force and all(osp.isfile(paths[f'{s}_ann']) for s in SPLITS):
-        settings = dict(preset=preset.name, format=fmt, seed=seed)
+        settings = dict(
+            preset=preset.name,
+            format=fmt,
+            seed=seed,
+            keypoints=KEYPOINT_CONVENTION)
         return _reuse(paths, settings, counts)
     _clear(paths)
     scheme = SCHEMES[fmt]
