@@ -253,6 +253,16 @@ def real_dataset_of(cfg):
     return None
 
 
+def to_original(keypoints, meta):
+    """Keypoints from the input to the original image with the metainfo
+    ``input_size``, ``input_center`` and ``input_scale``: mmpose's
+    BottomupPoseEstimator.add_pred_to_datasample, verbatim."""
+    size, center, scale = (
+        np.asarray(meta[k])
+        for k in ('input_size', 'input_center', 'input_scale'))
+    return keypoints / size * scale + center - 0.5 * scale
+
+
 def use_real_samples(cfg, shared_data, name):
     """Point every dataloader and evaluator of ``cfg`` at the real samples
     of dataset ``name`` (in place), in the main process, and drop

@@ -4,6 +4,7 @@ the input scale (mmpose's BottomupResize rounds each level on its own);
 with UDP, its metainfo maps the input back to the image exactly."""
 import numpy as np
 import pytest
+from conftest import to_original
 from mmpose.datasets.transforms import BottomupResize
 
 from directpose.datasets.transforms import BottomupPyramidResize
@@ -58,13 +59,6 @@ def blob_centre(img):
     return np.array([(w * xs).sum(), (w * ys).sum()]) / w.sum()
 
 
-def to_image(points, results):
-    """Input to image, as BottomupPoseEstimator.add_pred_to_datasample."""
-    scale = results['input_scale']
-    return (points / results['input_size'] * scale +
-            results['input_center'] - 0.5 * scale)
-
-
 @pytest.mark.parametrize('img_size,input_size', [((160, 160), (160, 160)),
                                                  ((500, 333), (256, 256))])
 def test_udp_metainfo_maps_back_exactly(img_size, input_size):
@@ -84,7 +78,8 @@ def test_udp_metainfo_maps_back_exactly(img_size, input_size):
             size_factor=32)(dict(img=img, ori_shape=(h, w), img_shape=(h, w)))
         for cls in (BottomupPyramidResize, BottomupResize)
     ]
-    ours, theirs = (to_image(blob_centre(out['img']), out) for out in outputs)
+    ours, theirs = (
+        to_original(blob_centre(out['img']), out) for out in outputs)
     np.testing.assert_allclose(ours, centre, atol=0.05)
     assert (np.abs(theirs - centre) > 0.4).all()
     np.testing.assert_array_equal(outputs[0]['img'], outputs[1]['img'])

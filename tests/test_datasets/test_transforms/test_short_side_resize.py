@@ -2,6 +2,7 @@
 the metainfo that maps predictions back exactly."""
 import numpy as np
 import pytest
+from conftest import to_original
 
 from directpose.datasets.transforms import BottomupShortSideResize
 
@@ -16,14 +17,6 @@ def results_of(width, height, keypoints=None):
             [res['keypoints'].min(1), res['keypoints'].max(1)], -1)
         res['area'] = np.array([100.0] * len(keypoints), dtype=np.float32)
     return res
-
-
-def to_original(keypoints, meta):
-    """mmpose's BottomupPoseEstimator.add_pred_to_datasample, verbatim."""
-    size, center, scale = (
-        np.asarray(meta[k])
-        for k in ('input_size', 'input_center', 'input_scale'))
-    return keypoints / size * scale + center - 0.5 * scale
 
 
 @pytest.mark.parametrize(
