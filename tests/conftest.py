@@ -33,6 +33,15 @@ register_all_modules(init_default_scope=True)
 
 SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 
+# Under pytest-xdist (tools/run_tests.sh runs two workers) each worker and
+# the tools it starts use one intra-op thread: two 2-thread OpenMP teams on
+# two cores spin at their barriers while the other holds a core, up to 19
+# times slower (directpose.engine.cpu_threads). A thread count the caller
+# set wins; tests of the thread policy set their own.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
+    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+
 
 @pytest.fixture(scope='session')
 def repo_root():
