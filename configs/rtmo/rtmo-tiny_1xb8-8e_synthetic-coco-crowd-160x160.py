@@ -11,10 +11,6 @@ input_size = (160, 160)
 data_root = 'data/synthetic-coco-crowd/'
 
 train_cfg = dict(max_epochs=max_epochs)
-# a constant rate after the warm-up: 800 iterations leave the model far from
-# converged, and the base's cosine only slows it (AP 0.049 with it, 0.146
-# without; docs/comparative_study.md, "The crowd recipes")
-param_scheduler = [_base_.param_scheduler[0]]
 custom_hooks = [
     dict(
         _base_.custom_hooks[0],
