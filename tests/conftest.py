@@ -27,6 +27,7 @@ from mmpose.registry import MODELS  # noqa: E402
 from mmpose.utils import register_all_modules  # noqa: E402
 
 import directpose  # noqa: F401,E402
+from directpose.engine.cpu_threads import user_thread_count  # noqa: E402
 
 # registry look-ups by name (transforms, models) resolve in mmpose's scope
 register_all_modules(init_default_scope=True)
@@ -40,7 +41,7 @@ SHARED_DATA = osp.join(osp.dirname(REPO_ROOT), 'shared', 'data')
 # set wins; tests of the thread policy set their own.
 if os.environ.get('PYTEST_XDIST_WORKER'):
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    torch.set_num_threads(int(os.environ['OMP_NUM_THREADS']))
+    torch.set_num_threads(user_thread_count()[0])
 
 
 @pytest.fixture(scope='session')
