@@ -22,8 +22,8 @@ optim_wrapper = dict(optimizer=dict(lr=2e-3, weight_decay=1e-4))
 # iterations). On `easy`, whether the DCC overtakes the proxy regression
 # within 30 epochs depends on the seed and thread count either way (AP
 # 0.019 / 0.118 / 0.391 in three runs with the cosine, 0.420 / 0.396 /
-# 0.000 in three at the constant rate); docs/comparative_study.md,
-# "The crowd recipes" and "Stop 24"
+# 0.000 / 0.308 / 0.036 in five at the constant rate);
+# docs/comparative_study.md, "The crowd recipes" and "Stop 24"
 param_scheduler = [_base_.param_scheduler[0]]
 # the inherited pipelines at this input size
 train_pipeline, val_pipeline = inherited_pipelines(
