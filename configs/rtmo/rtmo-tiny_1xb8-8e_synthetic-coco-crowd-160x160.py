@@ -2,8 +2,8 @@
 # 25-90% of the image height, textured backgrounds, occlusion): the model of
 # the main job (configs/studies/synthetic_crowd.py).
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py']
-from directpose.utils.config import (inherited_pipelines, synthetic_data,
-                                     without_random_geometry)
+from directpose.utils.config import (inherited_pipelines, mode_switch_at,
+                                     synthetic_data, without_random_geometry)
 
 max_epochs = 8
 stage2_epochs = 3
@@ -11,15 +11,7 @@ input_size = (160, 160)
 data_root = 'data/synthetic-coco-crowd/'
 
 train_cfg = dict(max_epochs=max_epochs)
-custom_hooks = [
-    dict(
-        _base_.custom_hooks[0],
-        epoch_attributes={
-            max_epochs - stage2_epochs:
-            _base_.custom_hooks[0].epoch_attributes[_base_.max_epochs -
-                                                    _base_.stage2_epochs]
-        }), *_base_.custom_hooks[1:]
-]
+custom_hooks = mode_switch_at(_base_.custom_hooks, max_epochs - stage2_epochs)
 
 codec = dict(_base_.codec, input_size=input_size)
 model = dict(test_cfg=dict(input_size=input_size))

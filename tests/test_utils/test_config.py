@@ -5,8 +5,8 @@ from mmengine.config import Config, ConfigDict
 from mmpose.registry import TRANSFORMS
 
 from directpose.utils.config import (crowdpose_dataset, ending_at,
-                                     inherited_pipelines, project_hooks,
-                                     synthetic_data, with_args,
+                                     inherited_pipelines, mode_switch_at,
+                                     project_hooks, synthetic_data, with_args,
                                      with_transform_args,
                                      without_random_geometry)
 
@@ -110,6 +110,19 @@ def test_ending_at_moves_the_end_of_the_last_scheduler():
     assert ending_at([warmup, linear], 6) == [warmup, dict(linear, end=6)]
     with pytest.raises(ValueError, match='counts iterations'):
         ending_at([linear, warmup], 6)
+
+
+def test_mode_switch_at_moves_the_one_switch():
+    stage2 = {'proxy_target_cc': True, 'loss_mle.loss_weight': 5.0}
+    switch = dict(type='RTMOModeSwitchHook', epoch_attributes={5: stage2},
+                  priority=48)
+    other = dict(type='SyncNormHook')
+    assert mode_switch_at([switch, other], 17) == [
+        dict(switch, epoch_attributes={17: stage2}), other]
+    assert switch['epoch_attributes'] == {5: stage2}  # the input is kept
+    with pytest.raises(ValueError, match='one switch'):
+        mode_switch_at([dict(switch, epoch_attributes={5: stage2,
+                                                       7: stage2})], 17)
 
 
 def test_synthetic_data():

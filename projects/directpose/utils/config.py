@@ -94,6 +94,22 @@ def ending_at(param_scheduler: List[dict], max_epochs: int) -> List[dict]:
     return [*warmup, dict(decay, **length)]
 
 
+def mode_switch_at(custom_hooks: List[dict], epoch: int) -> List[dict]:
+    """``custom_hooks`` with the one switch of their ``RTMOModeSwitchHook``
+    (the stage-2 loss settings) moved to ``epoch``, e.g. an inherited switch
+    kept ``stage2_epochs`` before a child's new ``max_epochs``."""
+    hooks = []
+    for hook in custom_hooks:
+        if hook['type'] == 'RTMOModeSwitchHook':
+            if len(hook['epoch_attributes']) != 1:
+                raise ValueError('expected an RTMOModeSwitchHook with one '
+                                 f'switch, got {hook}')
+            (attributes, ) = hook['epoch_attributes'].values()
+            hook = dict(hook, epoch_attributes={epoch: attributes})
+        hooks.append(hook)
+    return hooks
+
+
 def synthetic_data(
         data_root: str,
         train_pipeline: Optional[List[dict]] = None,
