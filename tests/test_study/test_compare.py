@@ -6,6 +6,7 @@ import csv
 import glob
 import io
 import math
+import os
 import os.path as osp
 
 import pytest
@@ -174,3 +175,42 @@ def test_unseen_method_joins_with_one_entry(tmp_path, synthetic_coco,
     # no ONNX exporter for its head: a note, not a failure
     assert "**YOLOX-Pose** could not be timed with onnxruntime: " \
         "ExportError: model.head.type='YOLOXPoseHead'" in table
+
+
+@pytest.mark.slow  # trains a model in a worker process
+def test_trainings_side_by_side(tmp_path, synthetic_coco, repo_root,
+                                monkeypatch):
+    """``train_jobs=2``: both methods train at once, each worker with half
+    the cores as its threads; a training that fails is reported once and not
+    run again in the sequential stages; the table says the trainings shared
+    the cores."""
+    for variable in ('OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
+        monkeypatch.delenv(variable, raising=False)
+    config = osp.join(repo_root, METHODS['DirectPose'])
+    methods = [
+        dict(name='DirectPose', config=config),
+        # ResNet has no depth 7: the config loads, its training fails
+        dict(
+            name='Broken',
+            config=config,
+            cfg_options={'model.backbone.depth': 7}),
+    ]
+    spec = load_study(
+        write_study(tmp_path / 'pair.py', synthetic_coco,
+                    str(tmp_path / 'work'), methods))
+    stream = io.StringIO()
+    good, broken = run_study(spec, stream=stream, train_jobs=2)
+    log = stream.getvalue()
+    assert good.error is None, log
+    assert good.cost.train_jobs == 2 and good.cost.train_seconds > 0
+    assert broken.error.startswith('exit code'), broken.error
+    with open(osp.join(spec.work_dir, 'Broken', 'study.log')) as f:
+        assert f.read().count('invalid depth 7') >= 1
+    assert log.count('Broken: training, ') == 1
+    assert 'Broken: training failed' in log and 'Broken: done' not in log
+    cores = len(os.sched_getaffinity(0))
+    with open(osp.join(spec.work_dir, 'DirectPose', 'study.log')) as f:
+        assert (f'CPU threads: {max(1, cores // 2)} of {cores} cores '
+                '(set by OMP_NUM_THREADS)') in f.read()
+    with open(osp.join(spec.work_dir, 'results.md')) as f:
+        assert 'with 2 trainings side by side' in f.read()

@@ -70,6 +70,21 @@ def test_saved_layout_round_trips():
     assert result.speed.backends['pytorch'].latency['total']['median'] == 15
 
 
+def test_trainings_side_by_side_round_trip():
+    """``train_jobs`` is saved where trainings shared the cores, and a
+    result.json without it (before it existed, or 1) reads as 1."""
+    assert MethodResult.from_dict(copy.deepcopy(SAVED)).cost.train_jobs == 1
+    shared = dict(copy.deepcopy(SAVED), train_jobs=2)
+    result = MethodResult.from_dict(copy.deepcopy(shared))
+    assert result.cost.train_jobs == 2
+    assert result.to_dict() == shared
+    with pytest.raises(KeyError):  # a required field is still required
+        MethodResult.from_dict({
+            k: v
+            for k, v in SAVED.items() if k != 'train_seconds'
+        })
+
+
 def test_speed_reads_the_first_backend():
     saved = dict(
         copy.deepcopy(SAVED),

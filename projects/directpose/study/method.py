@@ -91,15 +91,19 @@ class MethodRun:
         study (StudySpec): The study.
         method (MethodSpec): The method, one of ``study.methods``.
         progress (IO, optional): Where progress bars go (default stderr).
+        train_jobs (int): How many trainings share the CPU cores with this
+            one's (recorded with its training time).
     """
 
     def __init__(self,
                  study: StudySpec,
                  method: MethodSpec,
-                 progress: Optional[IO] = None):
+                 progress: Optional[IO] = None,
+                 train_jobs: int = 1):
         self.study = study
         self.method = method
         self.progress = progress
+        self.train_jobs = train_jobs
         self.cfg = method_config(study, method)
         self.keys = method_keys(study, method, self.cfg)
         self.work_dir = self.cfg.work_dir
@@ -119,16 +123,7 @@ class MethodRun:
 
     def run(self) -> MethodResult:
         """Do the missing stages; returns (and writes) the result."""
-        state = self._load_state()
-        if 'train' not in state:
-            # a run of this very config was interrupted: go on from its
-            # last checkpoint (never from one of another config)
-            resume = state.get('train_started', False) and osp.isfile(
-                osp.join(self.work_dir, 'last_checkpoint'))
-            state['train_started'] = True
-            self._save(state)
-            state['train'] = self.train(resume)
-            self._save(state)
+        state = self.run_training()
         checkpoint = state['train']['checkpoint']
         # a test of before the test key existed has the model's key
         test = state.get('test')
@@ -142,6 +137,20 @@ class MethodRun:
         result = self.result(state)
         write_json_atomic(result.to_dict(), self.result_file, indent=1)
         return result
+
+    def run_training(self) -> dict:
+        """The training stage alone, unless done; returns the state."""
+        state = self._load_state()
+        if 'train' not in state:
+            # a run of this very config was interrupted: go on from its
+            # last checkpoint (never from one of another config)
+            resume = state.get('train_started', False) and osp.isfile(
+                osp.join(self.work_dir, 'last_checkpoint'))
+            state['train_started'] = True
+            self._save(state)
+            state['train'] = self.train(resume)
+            self._save(state)
+        return state
 
     # ------------------------------------------------------------ stages
     def train(self, resume: bool = False) -> dict:
@@ -162,7 +171,8 @@ class MethodRun:
         seconds = time.perf_counter() - start
         with open(osp.join(self.work_dir, 'last_checkpoint')) as f:
             checkpoint = f.read().strip()
-        return dict(checkpoint=checkpoint, seconds=seconds)
+        return dict(
+            checkpoint=checkpoint, seconds=seconds, train_jobs=self.train_jobs)
 
     def test(self, checkpoint: str) -> dict:
         """Evaluate ``checkpoint`` with the config's test evaluator; then
@@ -302,7 +312,8 @@ class MethodRun:
                 flops=speed['flops'],
                 input_shape=speed['input_shape'],
                 train_seconds=state['train']['seconds'],
-                test_seconds=state['test']['seconds']),
+                test_seconds=state['test']['seconds'],
+                train_jobs=state['train'].get('train_jobs', 1)),
             speed=Speed(
                 device=speed['device'],
                 memory_kind=speed['memory_kind'],

@@ -240,6 +240,12 @@ def markdown_table(results: Sequence[MethodResult]) -> str:
             f'input size of each method: {shapes}.',
         ]
     notes += _accuracy_notes(results, subsets, seeds)
+    shared = {r.cost.train_jobs for r in results if r.cost is not None}
+    if shared - {1}:
+        notes.append(
+            '- Train min: wall time of the training, with '
+            f"{' or '.join(map(str, sorted(shared)))} trainings side by side "
+            'on the CPU cores (`--train-jobs`), each on its share of them.')
     return '\n'.join(lines + [''] + notes) + '\n'
 
 

@@ -5,7 +5,7 @@ The JSON layout (:meth:`MethodResult.to_dict`) is flat, one key a field of
 accuracy, cost or speed, as the study has always written it, so that the
 ``result.json`` of a finished method stays finished.
 """
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Dict, List, Optional
 
 from directpose.evaluation.accuracy_columns import (ACCURACY_COLUMNS, accuracy,
@@ -88,6 +88,9 @@ class Cost:
         train_seconds (float, optional): Wall time of training; None for a
             method tested from a ``checkpoint``.
         test_seconds (float): Wall time of the test.
+        train_jobs (int): How many trainings shared the CPU cores while
+            this one ran (``tools/compare.py --train-jobs``): its
+            ``train_seconds`` are wall time under that sharing.
     """
 
     params: float
@@ -95,6 +98,7 @@ class Cost:
     input_shape: List[int]
     train_seconds: Optional[float]
     test_seconds: float
+    train_jobs: int = 1
 
 
 @dataclass
@@ -256,9 +260,10 @@ class MethodResult:
 
     def to_dict(self) -> dict:
         """The ``result.json`` layout: the method's fields, then those of
-        accuracy (``metric_style`` and the columns), cost and speed, and
-        the first backend's ``latency`` and ``persons`` again; then, where
-        there are any, ``subsets``, ``val_repeats`` and ``scenes``."""
+        accuracy (``metric_style`` and the columns), cost (``train_jobs``
+        only where it is not 1) and speed, and the first backend's
+        ``latency`` and ``persons`` again; then, where there are any,
+        ``subsets``, ``val_repeats`` and ``scenes``."""
         if self.error is not None:
             return dict(name=self.name, error=self.error)
         data = dict(
@@ -270,6 +275,8 @@ class MethodResult:
             accuracy=self.accuracy.columns(),
             metrics=self.metrics)
         data.update({f.name: getattr(self.cost, f.name) for f in fields(Cost)})
+        if self.cost.train_jobs == 1:  # the layout of before it existed
+            del data['train_jobs']
         data.update(
             device=self.speed.device,
             memory_kind=self.speed.memory_kind,
@@ -292,8 +299,9 @@ class MethodResult:
     def from_dict(cls, data: dict) -> 'MethodResult':
         """Inverse of :meth:`to_dict`.
 
-        A ``result.json`` written before ``subsets``, ``val_repeats`` and
-        ``scenes`` were recorded reads with them empty.
+        A ``result.json`` written before ``subsets``, ``val_repeats``,
+        ``scenes`` and ``train_jobs`` were recorded reads with them empty
+        (``train_jobs`` 1).
 
         Raises:
             KeyError: ``data`` lacks a field (e.g. an older layout).
@@ -308,8 +316,12 @@ class MethodResult:
             metrics=data['metrics'],
             accuracy=Accuracy.from_columns(data['metric_style'],
                                            data['accuracy']),
-            cost=Cost(**{f.name: data[f.name]
-                         for f in fields(Cost)}),
+            cost=Cost(
+                **{
+                    f.name: data[f.name]
+                    for f in fields(Cost)
+                    if f.name in data or f.default is MISSING
+                }),
             speed=Speed(
                 device=data['device'],
                 memory_kind=data['memory_kind'],

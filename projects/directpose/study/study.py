@@ -5,9 +5,11 @@ import os.path as osp
 import subprocess
 import sys
 import time
-from typing import IO, List, Optional, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import IO, Dict, List, Optional, Sequence
 
 from directpose.datasets.synthetic import make_synthetic_dataset
+from directpose.engine.cpu_threads import user_thread_count
 from .method import method_config, method_keys
 from .report import write_report
 from .result import MethodResult
@@ -82,18 +84,24 @@ def _tail(path: str, lines: int = 15) -> str:
         return ''.join(f.readlines()[-lines:])
 
 
-def _run_worker(study: StudySpec, name: str, verbose: bool,
-                stream: IO) -> Optional[str]:
+def _run_worker(study: StudySpec,
+                name: str,
+                verbose: bool,
+                stream: Optional[IO],
+                args: Sequence[str] = (),
+                env: Optional[dict] = None) -> Optional[str]:
     """Run method ``name`` in a fresh Python process (clean logging and
-    memory figures, a crash stays its own); returns an error or None."""
+    memory figures, a crash stays its own) with the worker's further
+    ``args`` and environment ``env``; returns an error or None. Progress
+    bars go to ``stream``, or with the log where it is None."""
     log = osp.join(study.work_dir, name, 'study.log')
     os.makedirs(osp.dirname(log), exist_ok=True)
     cmd = [
         sys.executable, '-m', 'directpose.study.worker', study.path,
-        '--work-dir', study.work_dir, '--method', name
+        '--work-dir', study.work_dir, '--method', name, *args
     ]
     progress = None
-    if not verbose:  # the worker's bars go to `stream`, the rest to `log`
+    if not verbose and stream is not None:  # bars to `stream`, rest to `log`
         try:
             progress = os.dup(stream.fileno())
             cmd += ['--progress-fd', str(progress)]
@@ -106,6 +114,7 @@ def _run_worker(study: StudySpec, name: str, verbose: bool,
             code = subprocess.call(
                 cmd,
                 pass_fds=() if progress is None else (progress, ),
+                env=env,
                 **output)
     finally:
         if progress is not None:
@@ -115,10 +124,71 @@ def _run_worker(study: StudySpec, name: str, verbose: bool,
     return f'exit code {code}; see {log}:\n{_tail(log)}'
 
 
+def train_side_by_side(study: StudySpec,
+                       names: Sequence[str],
+                       jobs: int,
+                       stream: IO = sys.stderr) -> Dict[str, str]:
+    """Train methods ``names``, ``jobs`` at a time, each in a worker with
+    an equal share of the CPU cores as its intra-op threads (unless
+    ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` fixes them already).
+
+    Two trainings of one thread each on two cores do more than one of two
+    threads: part of each iteration runs on one thread anyway (the data
+    pipeline, the assigners, many small operators), and the other training
+    fills that core meanwhile (docs/comparative_study.md, "Trainings side
+    by side"). Their logs go to each method's ``study.log``.
+
+    Returns:
+        dict: The error of each training that failed, by method name.
+    """
+    shared = min(jobs, len(names))  # fewer methods: a larger share each
+    if not shared:
+        return {}
+    env = dict(os.environ)
+    fixed = user_thread_count()
+    cores = len(os.sched_getaffinity(0))
+    threads = fixed[0] if fixed else max(1, cores // shared)
+    if fixed is None:
+        env['OMP_NUM_THREADS'] = str(threads)
+    args = ['--train-only', '--train-jobs', str(shared)]
+
+    def train(name: str) -> Optional[str]:
+        _say(
+            stream, f'{name}: training, {threads} thread(s), '
+            f'{shared} trainings at a time')
+        start = time.perf_counter()
+        error = _run_worker(study, name, False, None, args, env)
+        if error is None:
+            _say(
+                stream, f'{name}: trained in '
+                f'{(time.perf_counter() - start) / 60:.1f} min')
+        return error
+
+    with ThreadPoolExecutor(max_workers=shared) as pool:
+        errors = dict(zip(names, pool.map(train, names)))
+    return {name: error for name, error in errors.items() if error}
+
+
+def _to_train(study: StudySpec, only: Optional[Sequence[str]]) -> List[str]:
+    """The methods ``run_study`` would train: not finished, not skipped by
+    ``only``, with a config and without a ``checkpoint``."""
+    names = []
+    for method in study.methods:
+        if method.checkpoint or (only and method.name not in only):
+            continue
+        try:
+            if finished_result(study, method.name) is None:
+                names.append(method.name)
+        except FileNotFoundError:
+            pass  # run_study reports it
+    return names
+
+
 def run_study(study: StudySpec,
               only: Optional[Sequence[str]] = None,
               verbose: bool = False,
-              stream: IO = sys.stderr) -> List[MethodResult]:
+              stream: IO = sys.stderr,
+              train_jobs: int = 1) -> List[MethodResult]:
     """Train (or load), test and time every method not done yet, then
     write the report into ``study.work_dir``.
 
@@ -128,13 +198,22 @@ def run_study(study: StudySpec,
             still shows every finished one).
         verbose (bool): Show the runners' logs instead of progress bars.
         stream (IO): Where progress and messages go.
+        train_jobs (int): How many methods train at a time
+            (:func:`train_side_by_side`); the tests and timings run one
+            method at a time after all trainings, on otherwise idle cores.
 
     Returns:
         list[MethodResult]: One result per method, in study order: a
         finished method's (its ``result.json``), or a failed one's.
     """
+    if train_jobs < 1:
+        raise ValueError(f'train_jobs must be >= 1, got {train_jobs}')
     os.makedirs(study.work_dir, exist_ok=True)
     prepare_dataset(study, stream)
+    failed = {}
+    if train_jobs > 1:
+        failed = train_side_by_side(study, _to_train(study, only), train_jobs,
+                                    stream)
     results = []
     for method in study.methods:
         name = method.name
@@ -148,6 +227,9 @@ def run_study(study: StudySpec,
             _say(stream, f'{name}: done before, skipped')
         elif only and name not in only:
             continue
+        elif name in failed:
+            _say(stream, f'{name}: training failed, {failed[name]}')
+            result = MethodResult.failed(name, failed[name].splitlines()[0])
         else:
             start = time.perf_counter()
             error = _run_worker(study, name, verbose, stream)

@@ -2,7 +2,7 @@
 :func:`directpose.study.run_study`, one process a method)::
 
     python -m directpose.study.worker STUDY --method NAME [--work-dir DIR]
-        [--progress-fd FD]
+        [--progress-fd FD] [--train-only] [--train-jobs N]
 """
 import argparse
 import os
@@ -20,12 +20,26 @@ def main(argv=None) -> None:
     parser.add_argument('--work-dir')
     parser.add_argument(
         '--progress-fd', type=int, help='draw progress bars on this fd')
+    parser.add_argument(
+        '--train-only',
+        action='store_true',
+        help='only the training stage (then the other stages alone)')
+    parser.add_argument(
+        '--train-jobs',
+        type=int,
+        default=1,
+        help='how many trainings share the cores with this one')
     args = parser.parse_args(argv)
     progress = None
     if args.progress_fd is not None:
         progress = os.fdopen(args.progress_fd, 'w', buffering=1)
     study = load_study(args.study, args.work_dir)
-    MethodRun(study, study.method(args.method), progress or sys.stderr).run()
+    run = MethodRun(study, study.method(args.method), progress or sys.stderr,
+                    args.train_jobs)
+    if args.train_only:
+        run.run_training()
+    else:
+        run.run()
 
 
 if __name__ == '__main__':
