@@ -110,19 +110,31 @@ def test_ending_at_moves_the_end_of_the_last_scheduler():
     assert ending_at([warmup, linear], 6) == [warmup, dict(linear, end=6)]
     with pytest.raises(ValueError, match='counts iterations'):
         ending_at([linear, warmup], 6)
+    # a constant rate, then the decay over the last epochs
+    assert ending_at([warmup, linear], 16,
+                     epochs=4) == [warmup,
+                                   dict(linear, begin=12, end=16)]
+    assert ending_at([warmup, cosine], 16, epochs=4) == [
+        warmup, dict(cosine, begin=12, end=16, T_max=4)
+    ]
+    with pytest.raises(ValueError, match='does not fit'):
+        ending_at([warmup, linear], 3, epochs=4)
 
 
 def test_mode_switch_at_moves_the_one_switch():
     stage2 = {'proxy_target_cc': True, 'loss_mle.loss_weight': 5.0}
-    switch = dict(type='RTMOModeSwitchHook', epoch_attributes={5: stage2},
-                  priority=48)
+    switch = dict(
+        type='RTMOModeSwitchHook', epoch_attributes={5: stage2}, priority=48)
     other = dict(type='SyncNormHook')
     assert mode_switch_at([switch, other], 17) == [
-        dict(switch, epoch_attributes={17: stage2}), other]
+        dict(switch, epoch_attributes={17: stage2}), other
+    ]
     assert switch['epoch_attributes'] == {5: stage2}  # the input is kept
     with pytest.raises(ValueError, match='one switch'):
-        mode_switch_at([dict(switch, epoch_attributes={5: stage2,
-                                                       7: stage2})], 17)
+        mode_switch_at([dict(switch, epoch_attributes={
+            5: stage2,
+            7: stage2
+        })], 17)
 
 
 def test_synthetic_data():

@@ -80,17 +80,26 @@ def crowdpose_dataset(split: str, data_root: str) -> dict:
         data_prefix=dict(img='images/'))
 
 
-def ending_at(param_scheduler: List[dict], max_epochs: int) -> List[dict]:
+def ending_at(param_scheduler: List[dict],
+              max_epochs: int,
+              epochs: Optional[int] = None) -> List[dict]:
     """``param_scheduler`` with its last scheduler (the decay after the
     warm-up) ending at epoch ``max_epochs``: its ``end``, and its ``T_max``
     where it has one (a cosine's period), e.g. an inherited schedule
-    shortened with the child's ``max_epochs``."""
+    shortened with the child's ``max_epochs``. With ``epochs``, the decay
+    also begins that many epochs before the end (a constant rate until
+    then)."""
     *warmup, decay = param_scheduler
     if not decay.get('by_epoch', True):
         raise ValueError(f'the last scheduler counts iterations: {decay}')
     length = dict(end=max_epochs)
+    if epochs is not None:
+        if not 0 < epochs <= max_epochs:
+            raise ValueError(f'a decay of {epochs} epochs does not fit in '
+                             f'{max_epochs}')
+        length['begin'] = max_epochs - epochs
     if 'T_max' in decay:
-        length['T_max'] = max_epochs
+        length['T_max'] = length['end'] - length.get('begin', 0)
     return [*warmup, dict(decay, **length)]
 
 
