@@ -21,9 +21,13 @@ dataset = dict(
 # edge; COCO's APM/APL bins, 32^2 and 96^2, put almost every person of a
 # 160x160 image in one bin)
 subsets = dict(persons=(1, 3, 6), area=(0, 677.5, 1105.5))
+# the training data loaded in the training process: a dataloader worker
+# beside the model's threads costs more than it saves on 2 cores (8-15% of
+# the iteration time; docs/comparative_study.md, "Trainings side by side")
 cfg_options = {
     'randomness.seed': 0,
-    'train_dataloader.num_workers': 1,
+    'train_dataloader.num_workers': 0,
+    'train_dataloader.persistent_workers': False,
     'test_dataloader.num_workers': 1,
 }
 # scenes of the `crowd` preset at 160x160 (the defaults from `dataset`):
