@@ -43,7 +43,7 @@ methods = [
     dict(
         name='RTMO',
         config='configs/rtmo/'
-        'rtmo-tiny_1xb8-8e_synthetic-coco-crowd-160x160.py'),
+        'rtmo-tiny_1xb8-10e_synthetic-coco-crowd-160x160.py'),
     dict(
         name='SWAHR',
         config='configs/swahr/'
