@@ -207,6 +207,8 @@ def test_trainings_side_by_side(tmp_path, synthetic_coco, repo_root,
     with open(osp.join(spec.work_dir, 'Broken', 'study.log')) as f:
         assert f.read().count('invalid depth 7') >= 1
     assert log.count('Broken: training, ') == 1
+    # the two trainings' messages, written from two threads, stay lines
+    assert all(line.count(': train') <= 1 for line in log.splitlines()), log
     assert 'Broken: training failed' in log and 'Broken: done' not in log
     cores = len(os.sched_getaffinity(0))
     with open(osp.join(spec.work_dir, 'DirectPose', 'study.log')) as f:

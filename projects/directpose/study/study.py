@@ -17,7 +17,8 @@ from .spec import StudySpec
 
 
 def _say(stream: IO, text: str) -> None:
-    print(text, file=stream, flush=True)
+    stream.write(f'{text}\n')  # one write: whole lines from several threads
+    stream.flush()
 
 
 def prepare_dataset(study: StudySpec, stream: IO = sys.stderr) -> None:
