@@ -18,6 +18,13 @@ from directpose.study import load_study, markdown_table, run_study
 directpose.install()  # the patches of directpose.patches, logged once
 
 
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f'must be 1 or more, got {value}')
+    return value
+
+
 def parse_args():
     parser = argparse.ArgumentParser(
         description='Compare pose estimation methods (a study file)')
@@ -31,7 +38,7 @@ def parse_args():
         help='run only these methods (the table shows all finished ones)')
     parser.add_argument(
         '--train-jobs',
-        type=int,
+        type=_at_least_one,
         default=1,
         metavar='N',
         help='train N methods at a time, each with 1/N of the CPU cores '

@@ -49,8 +49,17 @@ def test_run_study_sets_up_then_passes_arguments_to_compare(
     assert 'set-up ran' in proc.stderr
     assert proc.stdout.startswith('usage: ')  # compare.py's --help
     assert 'Compare pose estimation methods' in proc.stdout
-    for option in ('--only', '--work-dir', '--verbose'):
+    for option in ('--only', '--work-dir', '--verbose', '--train-jobs'):
         assert option in proc.stdout
+
+
+def test_compare_refuses_fewer_than_one_training_at_a_time(repo_root):
+    proc = run([
+        sys.executable, 'tools/compare.py',
+        'configs/studies/synthetic_crowd.py', '--train-jobs', '0'
+    ], repo_root)
+    assert proc.returncode == 2  # argparse's, before anything runs
+    assert 'argument --train-jobs: must be 1 or more, got 0' in proc.stderr
 
 
 def test_compare_exits_1_on_a_failed_method_and_runs_only_those_named(

@@ -91,8 +91,8 @@ class MethodRun:
         study (StudySpec): The study.
         method (MethodSpec): The method, one of ``study.methods``.
         progress (IO, optional): Where progress bars go (default stderr).
-        train_jobs (int): How many trainings share the CPU cores with this
-            one's (recorded with its training time).
+        train_jobs (int): How many trainings, this one's included, share
+            the CPU cores (recorded with its training time).
     """
 
     def __init__(self,

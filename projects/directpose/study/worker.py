@@ -28,7 +28,7 @@ def main(argv=None) -> None:
         '--train-jobs',
         type=int,
         default=1,
-        help='how many trainings share the cores with this one')
+        help='how many trainings, this one included, share the cores')
     args = parser.parse_args(argv)
     progress = None
     if args.progress_fd is not None:
