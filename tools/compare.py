@@ -42,8 +42,8 @@ def parse_args():
         default=1,
         metavar='N',
         help='train N methods at a time, each with 1/N of the CPU cores '
-        '(then test and time them one at a time); on 2 cores, 2 or 3 train '
-        'the main job\'s three methods faster than 1 (default: 1)')
+        '(then test and time them one at a time); on 2 cores, 3 trained '
+        'the main job\'s three methods 1.25x as fast as 1 (default: 1)')
     parser.add_argument(
         '--verbose',
         action='store_true',
