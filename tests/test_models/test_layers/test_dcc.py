@@ -144,6 +144,32 @@ def test_gradients_reach_every_parameter():
     assert feats.grad.abs().sum() > 0
 
 
+def box_gradient(dcc):
+    """The gradient of the MLECC loss to the boxes the bins are spread
+    over, as mmpose's RTMOHead computes it (the same boxes for the
+    prediction and the target)."""
+    feats, bbox_cs, grids = make_inputs()
+    bbox_cs.requires_grad_(True)
+    _, probs, sigmas = dcc.forward_train(feats, bbox_cs, grids)
+    loss = dcc.loss(probs, sigmas, bbox_cs, *make_targets(bbox_cs.detach()))
+    loss.mean().backward()
+    return probs, bbox_cs.grad
+
+
+def test_detached_bins_train_the_classifier_but_not_the_boxes():
+    _, dcc = rtmo_pair()
+    probs, grad = box_gradient(dcc)
+    assert grad.abs().sum() > 0  # mmpose's RTMO: the loss moves the boxes
+    dcc.zero_grad()
+    dcc.detach_bins = True
+    detached_probs, detached_grad = box_gradient(dcc)
+    assert detached_grad is None
+    # the same predictions, and the classifier still learns
+    assert_close(detached_probs, probs)
+    assert dcc.x_fc.weight.grad.abs().sum() > 0
+    assert dcc.pose_to_kpts[0].weight.grad.abs().sum() > 0
+
+
 def test_loss_decreases_with_a_sharper_correct_prediction():
     _, dcc = rtmo_pair()
     bbox_cs = torch.tensor([[100.0, 100.0, 64.0, 64.0]])

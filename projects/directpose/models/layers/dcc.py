@@ -61,6 +61,11 @@ class DCC(BaseModule):
             applies to the 1-D distributions and their Laplace targets.
             Defaults to ``MLECCLoss`` with target weights. ``None`` when the
             calling head owns that loss (as mmpose's ``RTMOHead`` does).
+        detach_bins (bool): Spread the bins over the boxes without a gradient
+            to them, so that the MLECC loss trains the classifier but does
+            not move the predicted boxes (it favours boxes that crowd the
+            bins around the keypoints, against the box loss). Defaults to
+            False (mmpose's RTMO); it changes training only.
         init_cfg (dict, optional): Initialisation config. Defaults to None
             (PyTorch's defaults, as in mmpose).
     """
@@ -81,6 +86,7 @@ class DCC(BaseModule):
                      pos_enc='add'),
                  loss_mle: OptConfigType = dict(
                      type='MLECCLoss', use_target_weight=True),
+                 detach_bins: bool = False,
                  init_cfg: OptConfigType = None):
         super().__init__(init_cfg=init_cfg)
         if len(num_bins) != 2:
@@ -89,6 +95,7 @@ class DCC(BaseModule):
         self.in_channels = in_channels
         self.num_keypoints = num_keypoints
         self.feat_channels = feat_channels
+        self.detach_bins = detach_bins
 
         # instance feature -> K keypoint features; BN is folded for deploy
         self.pose_to_kpts = nn.Sequential(
@@ -127,8 +134,11 @@ class DCC(BaseModule):
 
         Returns:
             tuple[Tensor, Tensor]: Bin positions along x [..., Bx] and
-            along y [..., By].
+            along y [..., By], without a gradient to ``bbox_cs`` where
+            ``detach_bins``.
         """
+        if self.detach_bins:
+            bbox_cs = bbox_cs.detach()
         centre, size = bbox_cs.split(2, dim=-1)
         return (self.x_bins * size[..., 0:1] + centre[..., 0:1],
                 self.y_bins * size[..., 1:2] + centre[..., 1:2])
