@@ -1,6 +1,6 @@
 # The tiny DirectPose on synthetic-coco `crowd` (160x160 images, 1-8 persons
-# of 25-90% of the image height, textured backgrounds, occlusion): the model
-# of the main job (configs/studies/synthetic_crowd.py).
+# of 25-90% of the image height, textured backgrounds, occlusion): the base
+# of the crowd DirectPose configs, whose children set the length.
 _base_ = ['./directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py']
 from directpose.utils.config import (inherited_pipelines, synthetic_data,
                                      without_random_geometry)

@@ -39,13 +39,13 @@ methods = [
     dict(
         name='DirectPose',
         config='configs/directpose/'
-        'directpose_r18-tiny_fpn_1xb8-8e_synthetic-coco-crowd-160x160.py'),
+        'directpose_r18-tiny_fpn_1xb8-10e_synthetic-coco-crowd-160x160.py'),
     dict(
         name='RTMO',
         config='configs/rtmo/'
-        'rtmo-tiny_1xb8-10e_synthetic-coco-crowd-160x160.py'),
+        'rtmo-tiny_1xb8-12e_synthetic-coco-crowd-160x160.py'),
     dict(
         name='SWAHR',
         config='configs/swahr/'
-        'swahr_higherhrnet-tiny_1xb16-6e_synthetic-coco-crowd-160x160.py'),
+        'swahr_higherhrnet-tiny_1xb16-8e_synthetic-coco-crowd-160x160.py'),
 ]

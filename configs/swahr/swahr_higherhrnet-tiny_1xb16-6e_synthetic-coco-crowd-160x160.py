@@ -1,6 +1,6 @@
 # The tiny SWAHR HigherHRNet on synthetic-coco `crowd` (160x160 images, 1-8
 # persons of 25-90% of the image height, textured backgrounds, occlusion):
-# the model of the main job (configs/studies/synthetic_crowd.py).
+# the base of the crowd SWAHR configs, whose children set the length.
 _base_ = ['./swahr_higherhrnet-tiny_1xb16-80e_synthetic-coco-128x128.py']
 from directpose.utils.config import (ending_at, inherited_pipelines,
                                      synthetic_data, without_random_geometry)
