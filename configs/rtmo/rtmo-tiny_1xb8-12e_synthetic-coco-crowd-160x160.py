@@ -1,7 +1,7 @@
 # The crowd RTMO of the main job (configs/studies/synthetic_crowd.py): the
 # 8-epoch recipe 4 epochs longer, stage 2 again the second half, the decay
-# again over the last 3 epochs (at one thread, seed 0: AP 0.352 after 10
-# such epochs, 0.445 after 12; docs/comparative_study.md, "Stop 27").
+# again over the last 3 epochs (at one thread, seed 0: AP 0.352 in 10
+# such epochs, 0.445 in 12; docs/comparative_study.md, "Stop 27").
 _base_ = ['./rtmo-tiny_1xb8-8e_synthetic-coco-crowd-160x160.py']
 from directpose.utils.config import ending_at, mode_switch_at
 
