@@ -2,8 +2,8 @@
 # of 25-90% of the image height, textured backgrounds, occlusion): the base
 # of the crowd DirectPose configs, whose children set the length.
 _base_ = ['./directpose_r18-tiny_fpn_1xb8-30e_synthetic-coco-128x128.py']
-from directpose.utils.config import (inherited_pipelines, synthetic_data,
-                                     without_random_geometry)
+from directpose.utils.config import (decaying_at_end, inherited_pipelines,
+                                     synthetic_data, without_random_geometry)
 
 max_epochs = 8
 decay_epochs = 3
@@ -19,17 +19,8 @@ train_cfg = dict(max_epochs=max_epochs)
 # decay, same seed and threads; docs/comparative_study.md, "The crowd
 # recipes" and "Stop 26")
 optim_wrapper = dict(optimizer=dict(lr=6e-3))
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(
-        type='LinearLR',
-        start_factor=1.0,
-        end_factor=0.02,
-        begin=max_epochs - decay_epochs,
-        end=max_epochs,
-        by_epoch=True,
-        convert_to_iter_based=True),
-]
+param_scheduler = decaying_at_end(
+    _base_.param_scheduler[:1], max_epochs, epochs=decay_epochs)
 
 codec = dict(_base_.codec, input_size=input_size)
 model = dict(data_preprocessor=dict(pad_size_divisor=32))

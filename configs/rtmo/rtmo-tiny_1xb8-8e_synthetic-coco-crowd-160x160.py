@@ -2,8 +2,9 @@
 # 25-90% of the image height, textured backgrounds, occlusion): the base of
 # the crowd RTMO configs, whose children set the length.
 _base_ = ['./rtmo-tiny_1xb8-30e_synthetic-coco-128x128.py']
-from directpose.utils.config import (inherited_pipelines, mode_switch_at,
-                                     synthetic_data, without_random_geometry)
+from directpose.utils.config import (decaying_at_end, inherited_pipelines,
+                                     mode_switch_at, synthetic_data,
+                                     without_random_geometry)
 
 max_epochs = 8
 # stage 2 (the regression learns from the DCC, the scores the DCC's OKS) for
@@ -18,17 +19,8 @@ data_root = 'data/synthetic-coco-crowd/'
 
 train_cfg = dict(max_epochs=max_epochs)
 custom_hooks = mode_switch_at(_base_.custom_hooks, max_epochs - stage2_epochs)
-param_scheduler = [
-    _base_.param_scheduler[0],
-    dict(
-        type='LinearLR',
-        start_factor=1.0,
-        end_factor=0.02,
-        begin=max_epochs - decay_epochs,
-        end=max_epochs,
-        by_epoch=True,
-        convert_to_iter_based=True),
-]
+param_scheduler = decaying_at_end(
+    _base_.param_scheduler[:1], max_epochs, epochs=decay_epochs)
 
 codec = dict(_base_.codec, input_size=input_size)
 # the DCC's bins follow the predicted boxes without moving them: the MLECC

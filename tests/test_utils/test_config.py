@@ -1,12 +1,15 @@
 """directpose.utils.config: the code the configs share."""
 import numpy as np
 import pytest
+import torch
 from mmengine.config import Config, ConfigDict
+from mmengine.optim import LinearLR
 from mmpose.registry import TRANSFORMS
 
-from directpose.utils.config import (crowdpose_dataset, ending_at,
-                                     inherited_pipelines, mode_switch_at,
-                                     project_hooks, synthetic_data, with_args,
+from directpose.utils.config import (crowdpose_dataset, decaying_at_end,
+                                     ending_at, inherited_pipelines,
+                                     mode_switch_at, project_hooks,
+                                     synthetic_data, with_args,
                                      with_transform_args,
                                      without_random_geometry)
 
@@ -119,6 +122,37 @@ def test_ending_at_moves_the_end_of_the_last_scheduler():
     ]
     with pytest.raises(ValueError, match='does not fit'):
         ending_at([warmup, linear], 3, epochs=4)
+
+
+def test_decaying_at_end_holds_the_rate_then_decays_linearly():
+    warmup = dict(
+        type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=5)
+    held, decay = decaying_at_end([warmup], 8, epochs=3)
+    assert held == warmup
+    # the rate mmengine's schedulers give, 10 iterations an epoch
+    param = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([param], lr=1.0)
+    args = {
+        k: v
+        for k, v in decay.items()
+        if k not in ('type', 'by_epoch', 'convert_to_iter_based')
+    }
+    schedulers = [
+        LinearLR(optimizer, start_factor=0.1, by_epoch=False, begin=0, end=5),
+        LinearLR.build_iter_from_epoch(optimizer, epoch_length=10, **args)
+    ]
+    rates = []
+    for _ in range(80):
+        rates.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    assert rates[0] == pytest.approx(0.1)
+    assert rates[5:51] == pytest.approx([1.0] * 46)  # constant to epoch 5
+    # then linear, at 2% of the rate in the last iteration of epoch 8
+    assert rates[50:80] == pytest.approx(
+        [1.0 - 0.98 * i / 29 for i in range(30)])
+    assert rates[79] == pytest.approx(0.02)
 
 
 def test_mode_switch_at_moves_the_one_switch():

@@ -103,6 +103,23 @@ def ending_at(param_scheduler: List[dict],
     return [*warmup, dict(decay, **length)]
 
 
+def decaying_at_end(warmup: List[dict],
+                    max_epochs: int,
+                    epochs: int,
+                    end_factor: float = 0.02) -> List[dict]:
+    """A constant rate after ``warmup`` (its schedulers), then a linear decay
+    to ``end_factor`` of it over the last ``epochs`` of ``max_epochs``: the
+    short crowd recipes' schedule. A child with another length moves the
+    decay with :func:`ending_at`."""
+    decay = dict(
+        type='LinearLR',
+        start_factor=1.0,
+        end_factor=end_factor,
+        by_epoch=True,
+        convert_to_iter_based=True)
+    return ending_at([*warmup, decay], max_epochs, epochs=epochs)
+
+
 def mode_switch_at(custom_hooks: List[dict], epoch: int) -> List[dict]:
     """``custom_hooks`` with the one switch of their ``RTMOModeSwitchHook``
     (the stage-2 loss settings) moved to ``epoch``, e.g. an inherited switch
