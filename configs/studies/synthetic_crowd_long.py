@@ -1,11 +1,10 @@
 # The main job's comparison trained about twice as long, towards the AP of
-# 0.45 that the main job's ~20 minutes do not reach: the same data, subsets,
-# validation sets and speed measurements as synthetic_crowd.py, the three
-# methods trained 16, 20 and 16 epochs (33 minutes side by side on 2 CPU
-# cores). DirectPose and SWAHR pass 0.45 (0.574, 0.520); RTMO in some runs
-# only (0.463 one after another at 2 threads, 0.337 side by side at one): the
-# take-off of its DCC, trained from scratch, is chance (docs/
-# comparative_study.md, "Stop 24" to "Stop 26").
+# 0.45 that the main job's ~20 minutes do not reach for every method: the
+# same data, subsets, validation sets and speed measurements as
+# synthetic_crowd.py, the three methods trained 16, 20 and 16 epochs (33
+# minutes side by side on 2 CPU cores). All three pass 0.45: DirectPose
+# 0.574, RTMO 0.623 (with its DCC's bins detached; 0.337 before), SWAHR
+# 0.520 (docs/comparative_study.md, "Stop 25" to "Stop 27").
 #
 #   python tools/compare.py configs/studies/synthetic_crowd_long.py \
 #       --train-jobs 3
