@@ -6,7 +6,8 @@ from mmengine.hooks import Hook
 
 import directpose
 from directpose.engine import (add_cfg_options_argument, build_runner,
-                               check_checkpoint_fits, load_config)
+                               check_checkpoint_fits, close_distributed,
+                               load_config)
 from directpose.utils import write_json_atomic
 
 directpose.install()  # the patches of directpose.patches, logged once
@@ -66,6 +67,7 @@ def main():
     if args.out:
         runner.register_hook(_SaveMetrics(args.out), 'LOWEST')
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -15,16 +15,17 @@ from .checkpoint_rotation import (DeferredRemovalBackend,
 from .config_checks import ConfigError, check_config
 from .hooks import (CpuThreadsHook, EpochSeedHook, NonFiniteLossHook,
                     SafeCheckpointHook)
-from .launch import setup_cpu_distributed
+from .launch import close_distributed, setup_cpu_distributed
 from .runner import build_runner, load_config
 
 __all__ = [
     'add_cfg_options_argument', 'AtomicLocalBackend', 'AutocastOptimWrapper',
-    'CfgOptionsAction', 'CpuThreadsHook', 'check_cfg_options',
-    'CheckpointMismatchError', 'check_checkpoint_fits', 'compare_state_dicts',
-    'ConfigError', 'CorruptCheckpointError', 'check_config',
-    'DeferredRemovalBackend', 'EpochSeedHook', 'install_checkpoint_rotation',
-    'NonFiniteLossHook', 'install_atomic_writes', 'SafeCheckpointHook',
-    'UnsafeCheckpointError', 'build_runner', 'load_config',
-    'load_weights_only', 'register_safe_loader', 'setup_cpu_distributed'
+    'CfgOptionsAction', 'close_distributed', 'CpuThreadsHook',
+    'check_cfg_options', 'CheckpointMismatchError', 'check_checkpoint_fits',
+    'compare_state_dicts', 'ConfigError', 'CorruptCheckpointError',
+    'check_config', 'DeferredRemovalBackend', 'EpochSeedHook',
+    'install_checkpoint_rotation', 'NonFiniteLossHook',
+    'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
+    'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',
+    'setup_cpu_distributed'
 ]

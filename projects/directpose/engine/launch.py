@@ -58,3 +58,19 @@ def setup_cpu_distributed(cfg: Config) -> bool:
             backend='gloo',
             timeout=timedelta(seconds=dist_cfg.get('timeout', 1800)))
     return True
+
+
+def close_distributed() -> None:
+    """Destroy the default process group, if one is set up, once a tool's
+    work is done; otherwise do nothing.
+
+    Left to the interpreter's exit, the process group is destroyed with
+    everything else, in no set order (torch's ``destroy_process_group``
+    notes that a group's destructor may finish after the interpreter). Once
+    in CI a gloo rank of ``tools/dist_train.sh`` aborted that way, with
+    "terminate called without an active exception" (the message of a C++
+    thread destroyed unjoined) and no error before it. Shutting the group
+    down here joins gloo's threads while the process is still whole.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.destroy_process_group()
