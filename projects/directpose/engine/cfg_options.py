@@ -50,7 +50,8 @@ def check_cfg_options(cfg: Config, options: dict) -> None:
 
     Numbers replace numbers, ``true``/``false`` flags, lists lists, and
     ``None`` anything; a dict cannot be replaced by a scalar or a list (set
-    its entries instead; a dict given through the API merges into it). New keys and string values are not checked.
+    its entries instead; a dict given through the API merges into it). New
+    keys and string values are not checked.
 
     Args:
         cfg (Config): The config before the overrides are merged.
