@@ -43,9 +43,9 @@ methods = [
     dict(
         name='RTMO',
         config='configs/rtmo/'
-        'rtmo-tiny_1xb8-12e_synthetic-coco-crowd-160x160.py'),
+        'rtmo-tiny_1xb8-13e_synthetic-coco-crowd-160x160.py'),
     dict(
         name='SWAHR',
         config='configs/swahr/'
-        'swahr_higherhrnet-tiny_1xb16-8e_synthetic-coco-crowd-160x160.py'),
+        'swahr_higherhrnet-tiny_1xb16-12e_synthetic-coco-crowd-160x160.py'),
 ]
