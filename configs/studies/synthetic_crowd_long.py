@@ -1,10 +1,11 @@
-# The main job's comparison trained about twice as long, towards the AP of
-# 0.45 that the main job's ~20 minutes do not reach for every method: the
+# The main job's comparison trained longer (made when the main job's ~20
+# minutes did not bring every method to AP 0.45; since stop 28 they do): the
 # same data, subsets, validation sets and speed measurements as
 # synthetic_crowd.py, the three methods trained 16, 20 and 16 epochs (33
-# minutes side by side on 2 CPU cores). All three pass 0.45: DirectPose
-# 0.574, RTMO 0.623 (with its DCC's bins detached; 0.337 before), SWAHR
-# 0.520 (docs/comparative_study.md, "Stop 25" to "Stop 27").
+# minutes side by side on 2 CPU cores): DirectPose 0.574, RTMO 0.623 (with
+# its DCC's bins detached; 0.337 before), SWAHR 0.520 (its full decay; the
+# main job's SWAHR stops early, 0.529) (docs/comparative_study.md, "Stop 25"
+# to "Stop 28").
 #
 #   python tools/compare.py configs/studies/synthetic_crowd_long.py \
 #       --train-jobs 3
