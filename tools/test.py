@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 
 import directpose
 from directpose.engine import (add_cfg_options_argument, build_runner,
-                               check_checkpoint_fits, close_distributed,
+                               check_checkpoint_fits, exit_if_distributed,
                                load_config)
 from directpose.utils import write_json_atomic
 
@@ -67,7 +67,7 @@ def main():
     if args.out:
         runner.register_hook(_SaveMetrics(args.out), 'LOWEST')
     runner.test()
-    close_distributed()
+    exit_if_distributed()
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@ import os
 
 import directpose
 from directpose.engine import (add_cfg_options_argument, build_runner,
-                               close_distributed, load_config)
+                               exit_if_distributed, load_config)
 
 directpose.install()  # the patches of directpose.patches, logged once
 
@@ -56,7 +56,7 @@ def main():
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     build_runner(cfg, phase='train').train()
-    close_distributed()
+    exit_if_distributed()
 
 
 if __name__ == '__main__':

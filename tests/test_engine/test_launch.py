@@ -1,4 +1,4 @@
-"""close_distributed: how the tools end a distributed process."""
+"""exit_if_distributed: how the tools end a distributed process."""
 import subprocess
 import sys
 
@@ -8,7 +8,7 @@ SCRIPT = r"""
 import atexit, logging, sys
 import torch
 import torch.distributed as torch_dist
-from directpose.engine import close_distributed
+from directpose.engine import exit_if_distributed
 
 if sys.argv[1] == 'group':
     torch_dist.init_process_group(
@@ -19,13 +19,14 @@ atexit.register(print, 'interpreter exit')
 logging.basicConfig(stream=sys.stdout, level=logging.INFO)
 logging.getLogger('run').info('logged before')
 print('printed before', end='')  # no newline: still in the buffer
-close_distributed()
+exit_if_distributed()
 print('\nreturned')
 """
 
 
 @pytest.mark.parametrize('group', [True, False])
-def test_close_distributed_ends_a_distributed_process_at_once(group, tmp_path):
+def test_exit_if_distributed_ends_a_distributed_process_at_once(
+        group, tmp_path):
     proc = subprocess.run([
         sys.executable, '-c', SCRIPT, 'group' if group else 'none',
         str(tmp_path / 'store')

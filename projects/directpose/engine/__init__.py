@@ -15,15 +15,15 @@ from .checkpoint_rotation import (DeferredRemovalBackend,
 from .config_checks import ConfigError, check_config
 from .hooks import (CpuThreadsHook, EpochSeedHook, NonFiniteLossHook,
                     SafeCheckpointHook)
-from .launch import close_distributed, setup_cpu_distributed
+from .launch import exit_if_distributed, setup_cpu_distributed
 from .runner import build_runner, load_config
 
 __all__ = [
     'add_cfg_options_argument', 'AtomicLocalBackend', 'AutocastOptimWrapper',
-    'CfgOptionsAction', 'close_distributed', 'CpuThreadsHook',
-    'check_cfg_options', 'CheckpointMismatchError', 'check_checkpoint_fits',
-    'compare_state_dicts', 'ConfigError', 'CorruptCheckpointError',
-    'check_config', 'DeferredRemovalBackend', 'EpochSeedHook',
+    'CfgOptionsAction', 'CpuThreadsHook', 'check_cfg_options',
+    'CheckpointMismatchError', 'check_checkpoint_fits', 'compare_state_dicts',
+    'ConfigError', 'CorruptCheckpointError', 'check_config',
+    'DeferredRemovalBackend', 'EpochSeedHook', 'exit_if_distributed',
     'install_checkpoint_rotation', 'NonFiniteLossHook',
     'install_atomic_writes', 'SafeCheckpointHook', 'UnsafeCheckpointError',
     'build_runner', 'load_config', 'load_weights_only', 'register_safe_loader',

@@ -62,7 +62,7 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     return True
 
 
-def close_distributed() -> None:
+def exit_if_distributed() -> None:
     """End a distributed tool's process once its work is done: destroy the
     process group, flush the logs and standard streams, and exit with code
     0 at once. Without a process group, do nothing (return).
